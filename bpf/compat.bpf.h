@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Every kernel-struct difference trace-listen cares about, in one place.
+ * Each reader picks its layout at load time with CO-RE (bpf_core_field_exists
+ * on a ___flavor struct); each cites the kernel change that made it needed.
+ */
+#ifndef TRACE_LISTEN_COMPAT_BPF_H
+#define TRACE_LISTEN_COMPAT_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include "trace_listen/event.h"
+
+/*
+ * Bit numbers in inet_sock::inet_flags (v6.6+).  The enum holding them is
+ * anonymous, so CO-RE cannot relocate it; userspace reads the values from
+ * the running kernel's BTF and overrides these defaults before load.
+ */
+const volatile __u32 inet_flags_freebind_bit = 11;
+const volatile __u32 inet_flags_transparent_bit = 15;
+const volatile __u32 inet_flags_bind_address_no_port_bit = 18;
+
+/*
+ * Before v6.6 (Eric Dumazet's series "inet: move inet->freebind to
+ * inet->inet_flags", "... transparent ...", "... bind_address_no_port ..."),
+ * these were bit-fields of struct inet_sock.  This move is what breaks
+ * Debian 12's bindsnoop on newer kernels.
+ */
+struct inet_sock___pre_v6_6 {
+	__u8 freebind : 1;
+	__u8 transparent : 1;
+	__u8 bind_address_no_port : 1;
+} __attribute__((preserve_access_index));
+
+struct inet_sock___v6_6 {
+	unsigned long inet_flags;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u16 read_inet_options(const struct sock *sk)
+{
+	__u16 opts = 0;
+
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_reuse))
+		opts |= TL_OPT_REUSEADDR;
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_reuseport))
+		opts |= TL_OPT_REUSEPORT;
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_ipv6only))
+		opts |= TL_OPT_V6ONLY;
+
+	if (bpf_core_field_exists(struct inet_sock___v6_6, inet_flags)) {
+		const struct inet_sock___v6_6 *inet = (const void *)sk;
+		unsigned long flags = BPF_CORE_READ(inet, inet_flags);
+
+		if (flags & (1UL << (inet_flags_freebind_bit & 63)))
+			opts |= TL_OPT_FREEBIND;
+		if (flags & (1UL << (inet_flags_transparent_bit & 63)))
+			opts |= TL_OPT_TRANSPARENT;
+		if (flags & (1UL << (inet_flags_bind_address_no_port_bit & 63)))
+			opts |= TL_OPT_BIND_ADDRESS_NO_PORT;
+	} else {
+		const struct inet_sock___pre_v6_6 *inet = (const void *)sk;
+
+		if (BPF_CORE_READ_BITFIELD_PROBED(inet, freebind))
+			opts |= TL_OPT_FREEBIND;
+		if (BPF_CORE_READ_BITFIELD_PROBED(inet, transparent))
+			opts |= TL_OPT_TRANSPARENT;
+		if (BPF_CORE_READ_BITFIELD_PROBED(inet, bind_address_no_port))
+			opts |= TL_OPT_BIND_ADDRESS_NO_PORT;
+	}
+	return opts;
+}
+
+/*
+ * sk_protocol and sk_type were 8- and 16-bit bit-fields until v5.6
+ * (bf9765145b85 "sock: Make sk_protocol a 16-bit value").  The probed
+ * bit-field read relocates both layouts.
+ */
+static __always_inline __u16 read_sk_protocol(const struct sock *sk)
+{
+	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
+}
+
+static __always_inline __u16 read_sk_type(const struct sock *sk)
+{
+	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type);
+}
+
+/*
+ * task_struct::loginuid and ::sessionid exist only with CONFIG_AUDIT
+ * (kernel/audit.c); report "unset" where the kernel has no audit.
+ */
+struct task_struct___audit {
+	kuid_t loginuid;
+	unsigned int sessionid;
+} __attribute__((preserve_access_index));
+
+static __always_inline void read_audit_ids(const struct task_struct *task, __u32 *loginuid,
+					   __u32 *sessionid)
+{
+	const struct task_struct___audit *t = (const void *)task;
+
+	*loginuid = (__u32)-1;
+	*sessionid = (__u32)-1;
+	if (bpf_core_field_exists(t->loginuid)) {
+		*loginuid = BPF_CORE_READ(t, loginuid.val);
+		*sessionid = BPF_CORE_READ(t, sessionid);
+	}
+}
+
+#endif /* TRACE_LISTEN_COMPAT_BPF_H */

@@ -1,0 +1,130 @@
+#include "cli/trace_options.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace tl::cli {
+
+namespace {
+
+// A number, or a path whose inode is the id (netns inode, cgroup v2 id).
+std::uint64_t id_or_path_inode(const std::string &value, const std::string &flag)
+{
+    if (!value.empty() && value.find_first_not_of("0123456789") == std::string::npos)
+        return std::stoull(value);
+    struct stat st {};
+    if (stat(value.c_str(), &st) != 0)
+        throw CLI::ValidationError(flag, "'" + value + "' is neither a number nor a readable path: " +
+                                             std::strerror(errno));
+    return st.st_ino;
+}
+
+std::uint32_t parse_size(const std::string &text, const std::string &flag)
+{
+    std::size_t pos = 0;
+    unsigned long long n = 0;
+    try {
+        n = std::stoull(text, &pos);
+    } catch (const std::exception &) {
+        throw CLI::ValidationError(flag, "'" + text + "' is not a size (e.g. 256K, 4M)");
+    }
+    std::string suffix = text.substr(pos);
+    if (suffix == "K" || suffix == "k")
+        n <<= 10;
+    else if (suffix == "M" || suffix == "m")
+        n <<= 20;
+    else if (!suffix.empty())
+        throw CLI::ValidationError(flag, "'" + text + "' has an unknown unit (use K or M)");
+    if (n < 4096 || n > (1ULL << 30) || (n & (n - 1)))
+        throw CLI::ValidationError(flag, "'" + text +
+                                             "' must be a power of two between 4K and 1024M");
+    return static_cast<std::uint32_t>(n);
+}
+
+} // namespace
+
+void add_filter_flags(CLI::App &app, FilterFlags &f)
+{
+    app.add_option("-p,--pid", f.pid, "Only this process (tgid)");
+    app.add_option("--port", f.ports, "Only this local port (repeatable)")->take_all();
+    app.add_option("--netns", f.netns,
+                   "Only this network namespace: inode, or a path like /run/netns/NAME");
+    app.add_option("--cgroup", f.cgroup, "Only this cgroup v2: id, or its directory");
+    app.add_flag("-4,--ipv4", f.ipv4, "Only IPv4");
+    app.add_flag("-6,--ipv6", f.ipv6, "Only IPv6");
+    app.add_flag("--tcp", f.tcp, "Only TCP");
+    app.add_flag("--udp", f.udp, "Only UDP");
+    app.add_option("--comm", f.comms, "Only processes with this name (repeatable)")->take_all();
+}
+
+void add_trace_flags(CLI::App &app, TraceFlags &t)
+{
+    add_filter_flags(app, t.filter);
+    app.add_option("--events", t.filter.events,
+                   "Event kinds: bind,listen,close,state (default bind,listen,close)");
+    app.add_option("-o,--output", t.output, "Output format: table or json")
+        ->check(CLI::IsMember({"table", "json", "ecs"}));
+    app.add_option("--duration", t.duration_s, "Stop after this many seconds")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--count", t.count, "Stop after this many events")->check(CLI::PositiveNumber);
+    app.add_option("--ringbuf-size", t.ringbuf_size,
+                   "Kernel ring buffer size, a power of two (default 4M)");
+    app.add_option("--bind-hook", t.bind_hook, "Force the bind/listen hook")
+        ->check(CLI::IsMember({"auto", "fexit", "kprobe", "syscall"}));
+    app.add_option("--state-hook", t.state_hook, "Force the TCP state hook")
+        ->check(CLI::IsMember({"auto", "tp_btf", "raw_tp", "tracepoint"}));
+    app.add_flag("--no-args", t.no_args, "Do not capture command lines in the kernel");
+}
+
+EventFilter to_event_filter(const FilterFlags &f)
+{
+    EventFilter filter;
+    try {
+        filter.kinds = parse_event_kinds(f.events);
+        filter.kinds.insert(EventKind::Existing);
+    } catch (const std::invalid_argument &e) {
+        throw CLI::ValidationError("--events", e.what());
+    }
+    filter.pid = f.pid;
+    filter.ports = f.ports;
+    if (f.ports.size() > TL_MAX_FILTER_PORTS)
+        throw CLI::ValidationError("--port", "at most " + std::to_string(TL_MAX_FILTER_PORTS) +
+                                                 " ports can be filtered");
+    if (!f.netns.empty())
+        filter.netns = static_cast<std::uint32_t>(id_or_path_inode(f.netns, "--netns"));
+    if (!f.cgroup.empty())
+        filter.cgroup_id = id_or_path_inode(f.cgroup, "--cgroup");
+    if (f.ipv4 && f.ipv6)
+        throw CLI::ValidationError("-4/-6", "choose one of -4 and -6, or neither");
+    if (f.tcp && f.udp)
+        throw CLI::ValidationError("--tcp/--udp", "choose one of --tcp and --udp, or neither");
+    filter.family = f.ipv4 ? AF_INET : f.ipv6 ? AF_INET6 : 0;
+    filter.protocol = f.tcp ? IPPROTO_TCP : f.udp ? IPPROTO_UDP : 0;
+    filter.comms = f.comms;
+    return filter;
+}
+
+SessionOptions to_session_options(const TraceFlags &t)
+{
+    SessionOptions options;
+    options.filter = to_event_filter(t.filter);
+    options.kernel.ringbuf_bytes = parse_size(t.ringbuf_size, "--ringbuf-size");
+    options.kernel.capture_args = !t.no_args;
+    options.kernel.bind_hook = t.bind_hook == "fexit"    ? BindHook::Fexit
+                               : t.bind_hook == "kprobe" ? BindHook::Kprobe
+                               : t.bind_hook == "syscall" ? BindHook::SyscallTracepoint
+                                                          : BindHook::Auto;
+    options.kernel.state_hook = t.state_hook == "tp_btf"       ? StateHook::TpBtf
+                                : t.state_hook == "raw_tp"     ? StateHook::RawTp
+                                : t.state_hook == "tracepoint" ? StateHook::Tracepoint
+                                                               : StateHook::Auto;
+    options.max_events = t.count;
+    options.duration = std::chrono::milliseconds(static_cast<long long>(t.duration_s * 1000));
+    return options;
+}
+
+} // namespace tl::cli

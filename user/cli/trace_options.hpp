@@ -1,0 +1,42 @@
+// The command line's view of a trace: parsed flags, before they become the
+// core's SessionOptions.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+#include "trace_session.hpp"
+
+namespace tl::cli {
+
+struct FilterFlags {
+    std::uint32_t pid = 0;
+    std::vector<std::uint16_t> ports;
+    std::string netns;  // inode number or a path (/run/netns/NAME, /proc/PID/ns/net)
+    std::string cgroup; // cgroup v2 id or directory
+    bool ipv4 = false, ipv6 = false, tcp = false, udp = false;
+    std::vector<std::string> comms;
+    std::string events = "bind,listen,close";
+};
+
+struct TraceFlags {
+    FilterFlags filter;
+    std::string output = "table";
+    double duration_s = 0;
+    std::uint64_t count = 0;
+    std::string ringbuf_size = "4M";
+    std::string bind_hook = "auto";
+    std::string state_hook = "auto";
+    bool no_args = false;
+};
+
+void add_filter_flags(CLI::App &app, FilterFlags &flags);
+void add_trace_flags(CLI::App &app, TraceFlags &flags);
+
+// Throws CLI::ValidationError naming the flag when a value is unusable.
+EventFilter to_event_filter(const FilterFlags &flags);
+SessionOptions to_session_options(const TraceFlags &flags);
+
+} // namespace tl::cli

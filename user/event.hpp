@@ -1,0 +1,85 @@
+// The event as userspace handles it: the kernel record plus what userspace
+// adds (wall-clock time, sequence number, enrichment).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "trace_listen/event.h"
+
+namespace tl {
+
+enum class EventKind {
+    Bind,
+    Listen,
+    Close,
+    StateChange,
+    Existing, // from the start-up snapshot of sockets that already listen
+};
+
+// Where a process came from: /proc (while it lived) or only the kernel record.
+enum class EnrichmentSource { Kernel, Proc };
+
+struct Ancestor {
+    std::uint32_t pid = 0;
+    std::string name;
+    std::string executable;
+};
+
+// Userspace completion of the kernel's tl_task (issue: attribution).
+struct ProcessDetails {
+    std::string executable;             // full path
+    std::vector<std::string> args;      // full argument list
+    std::string user_name;
+    std::string group_name;
+    std::int64_t start_wall_ns = 0;     // process start, CLOCK_REALTIME ns
+    std::string entity_id;              // stable id of (host, pid, start)
+    std::vector<Ancestor> ancestors;    // parent first
+    EnrichmentSource source = EnrichmentSource::Kernel;
+};
+
+struct ContainerDetails {
+    std::string id;                     // empty for host processes
+    std::string runtime;                // docker, containerd, cri-o, podman
+    std::string pod_uid;                // Kubernetes pod UID
+    std::string systemd_unit;           // host services
+    std::string cgroup_path;
+};
+
+// A process holding a socket found by the snapshot.
+struct SocketHolder {
+    tl_task task{};
+    std::shared_ptr<const ProcessDetails> process;
+};
+
+struct PolicyVerdict {
+    std::string verdict;                // expected / unexpected / forbidden
+    std::string rule_id;
+    std::string severity;
+};
+
+struct Event {
+    tl_event raw{};                     // as captured in the kernel
+    EventKind kind = EventKind::Bind;
+    std::int64_t wall_time_ns = 0;      // raw.ts_ns on CLOCK_REALTIME
+    std::uint64_t sequence = 0;         // set when emitted
+    std::shared_ptr<const ProcessDetails> process;
+    std::shared_ptr<const ContainerDetails> container;
+    std::vector<SocketHolder> extra_holders; // snapshot: other processes sharing the socket
+    std::string holder_hint;            // EADDRINUSE: who holds the port
+    std::optional<PolicyVerdict> verdict;
+};
+
+// Ring-buffer reservations that failed, as counted by the kernel per CPU.
+struct DropReport {
+    std::int64_t wall_time_ns = 0;
+    std::uint64_t sequence = 0;
+    std::vector<std::uint64_t> per_cpu;
+    std::uint64_t total = 0;
+    std::uint64_t userspace_dropped = 0; // e.g. sink queues, by later stages
+};
+
+} // namespace tl

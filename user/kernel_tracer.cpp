@@ -1,0 +1,295 @@
+#include "kernel_tracer.hpp"
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <mutex>
+#include <regex>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+#include "kernel_mounts.hpp"
+#include "trace_listen/event.h"
+#include "trace_listen.skel.h"
+
+namespace tl {
+
+namespace {
+
+// Programs doing one job on different hooks; exactly one set per job loads.
+const std::vector<std::string> &bind_programs(BindHook hook)
+{
+    static const std::vector<std::string> fexit{"fexit_inet_bind", "fexit_inet6_bind",
+                                                "fexit_inet_listen"};
+    static const std::vector<std::string> kprobe{
+        "kprobe_inet_bind",   "kprobe_inet6_bind",  "kretprobe_inet_bind",
+        "kretprobe_inet6_bind", "kprobe_inet_listen", "kretprobe_inet_listen"};
+    static const std::vector<std::string> syscall{"tp_sys_enter_bind", "tp_sys_exit_bind",
+                                                  "tp_sys_enter_listen", "tp_sys_exit_listen"};
+    switch (hook) {
+    case BindHook::Fexit: return fexit;
+    case BindHook::Kprobe: return kprobe;
+    default: return syscall;
+    }
+}
+
+std::string state_program(StateHook hook)
+{
+    switch (hook) {
+    case StateHook::TpBtf: return "tp_btf_state";
+    case StateHook::RawTp: return "raw_tp_state";
+    default: return "tp_state";
+    }
+}
+
+constexpr const char *cookie_program = "assign_cookie";
+
+// libbpf reports which program failed only in its log; keep the last name.
+std::mutex log_mutex;
+std::string last_failed_program;
+
+int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+    va_list copy;
+    va_copy(copy, args);
+    int size = vsnprintf(nullptr, 0, fmt, copy);
+    va_end(copy);
+    std::string line(size > 0 ? static_cast<std::size_t>(size) : 0, '\0');
+    vsnprintf(line.data(), line.size() + 1, fmt, args);
+    while (!line.empty() && line.back() == '\n')
+        line.pop_back();
+    static const std::regex failed_prog("prog '([^']+)': failed to");
+    std::smatch m;
+    if (std::regex_search(line, m, failed_prog)) {
+        std::lock_guard lock(log_mutex);
+        last_failed_program = m[1].str();
+    }
+    // Fallbacks make load failures expected; they are debug detail.
+    if (level == LIBBPF_DEBUG)
+        spdlog::trace("libbpf: {}", line);
+    else
+        spdlog::debug("libbpf: {}", line);
+    return 0;
+}
+
+// Bit numbers of the anonymous INET_FLAGS_* enum, from the running kernel.
+void resolve_inet_flag_bits(trace_listen_bpf *skel)
+{
+    struct btf *btf = btf__load_vmlinux_btf();
+    if (!btf)
+        return;
+    const std::pair<const char *, __u32 *> wanted[] = {
+        {"INET_FLAGS_FREEBIND", &skel->rodata->inet_flags_freebind_bit},
+        {"INET_FLAGS_TRANSPARENT", &skel->rodata->inet_flags_transparent_bit},
+        {"INET_FLAGS_BIND_ADDRESS_NO_PORT", &skel->rodata->inet_flags_bind_address_no_port_bit},
+    };
+    for (__u32 id = 1, n = btf__type_cnt(btf); id < n; ++id) {
+        const struct btf_type *t = btf__type_by_id(btf, id);
+        if (!btf_is_enum(t) || t->name_off != 0)
+            continue;
+        const struct btf_enum *e = btf_enum(t);
+        for (__u16 i = 0; i < btf_vlen(t); ++i, ++e) {
+            const char *name = btf__name_by_offset(btf, e->name_off);
+            for (auto &[want, slot] : wanted)
+                if (std::strcmp(name, want) == 0)
+                    *slot = static_cast<__u32>(e->val);
+        }
+    }
+    btf__free(btf);
+}
+
+bool wants_tracefs(BindHook bind, StateHook state)
+{
+    return bind == BindHook::SyscallTracepoint || state == StateHook::Tracepoint;
+}
+
+} // namespace
+
+void LinkDeleter::operator()(bpf_link *link) const { bpf_link__destroy(link); }
+void SkeletonDeleter::operator()(trace_listen_bpf *skel) const { trace_listen_bpf__destroy(skel); }
+
+std::string_view bind_hook_name(BindHook hook)
+{
+    switch (hook) {
+    case BindHook::Fexit: return "fexit";
+    case BindHook::Kprobe: return "kprobe";
+    case BindHook::SyscallTracepoint: return "syscall-tracepoints";
+    default: return "auto";
+    }
+}
+
+std::string_view state_hook_name(StateHook hook)
+{
+    switch (hook) {
+    case StateHook::TpBtf: return "tp_btf";
+    case StateHook::RawTp: return "raw_tp";
+    case StateHook::Tracepoint: return "tracepoint";
+    default: return "auto";
+    }
+}
+
+std::string ActiveHooks::describe() const
+{
+    std::string s = "hooks: bind/listen=" + std::string(bind_hook_name(bind)) +
+                    " tcp-state=" + std::string(state_hook_name(state)) +
+                    " cookies=" + (cookies_at_create ? "cgroup/sock_create" : "read-only");
+    std::vector<std::string> blind;
+    if (bind == BindHook::SyscallTracepoint)
+        blind.emplace_back("binds/listens not made by bind()/listen() syscalls (io_uring, in-kernel)");
+    if (!cookies_at_create)
+        blind.emplace_back("cookies of sockets never listened on (bind may show cookie 0)");
+    if (state != StateHook::TpBtf)
+        blind.emplace_back("cookies of sockets created before start");
+    if (!blind.empty()) {
+        s += "; cannot see: ";
+        for (std::size_t i = 0; i < blind.size(); ++i)
+            s += (i ? "; " : "") + blind[i];
+    }
+    if (tracefs_mounted_by_us)
+        s += "; mounted tracefs at /sys/kernel/tracing";
+    return s;
+}
+
+KernelTracer::KernelTracer(const KernelSettings &settings)
+{
+    libbpf_set_print(libbpf_log);
+
+    std::vector<BindHook> binds = {BindHook::Fexit, BindHook::Kprobe, BindHook::SyscallTracepoint};
+    std::vector<StateHook> states = {StateHook::TpBtf, StateHook::RawTp, StateHook::Tracepoint};
+    if (settings.bind_hook != BindHook::Auto)
+        binds = {settings.bind_hook};
+    if (settings.state_hook != StateHook::Auto)
+        states = {settings.state_hook};
+
+    std::size_t bi = 0, si = 0;
+    bool cookies = true;
+    std::string failures;
+    while (bi < binds.size() && si < states.size()) {
+        std::string failed;
+        hooks_.cookies_at_create = cookies;
+        if (try_load(settings, binds[bi], states[si], failed)) {
+            hooks_.bind = binds[bi];
+            hooks_.state = states[si];
+            return;
+        }
+        failures += (failures.empty() ? "" : ", ") + failed;
+        const auto &bp = bind_programs(binds[bi]);
+        if (failed == cookie_program && cookies)
+            cookies = false;
+        else if (std::find(bp.begin(), bp.end(), failed) != bp.end())
+            ++bi;
+        else if (failed == state_program(states[si]))
+            ++si;
+        else
+            break;
+    }
+    throw std::runtime_error(
+        "could not load the kernel programs (failed: " + failures +
+        "); run with --log-level debug for the verifier log, and check that the kernel has BTF "
+        "(/sys/kernel/btf/vmlinux) and that you have CAP_BPF and CAP_PERFMON");
+}
+
+KernelTracer::~KernelTracer()
+{
+    links_.clear();
+    skel_.reset();
+    if (cgroup_fd_ >= 0)
+        close(cgroup_fd_);
+}
+
+bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook state,
+                            std::string &failed_program)
+{
+    links_.clear();
+    skel_.reset(trace_listen_bpf__open());
+    if (!skel_) {
+        failed_program = "open: " + std::string(std::strerror(errno));
+        return false;
+    }
+    auto *ro = skel_->rodata;
+    ro->trace_bind = s.bind;
+    ro->trace_listen = s.listen;
+    ro->trace_close = s.close;
+    ro->trace_state = s.state_changes;
+    ro->capture_args = s.capture_args;
+    ro->filter_pid = s.pid;
+    ro->filter_netns = s.netns;
+    ro->filter_cgroup = s.cgroup_id;
+    ro->filter_family = s.family;
+    ro->filter_protocol = s.protocol;
+    ro->filter_nports = static_cast<__u32>(std::min<std::size_t>(s.ports.size(), TL_MAX_FILTER_PORTS));
+    for (std::size_t i = 0; i < ro->filter_nports; ++i)
+        ro->filter_ports[i] = s.ports[i];
+    resolve_inet_flag_bits(skel_.get());
+    bpf_map__set_max_entries(skel_->maps.events, s.ringbuf_bytes);
+
+    const auto &wanted_bind = bind_programs(bind);
+    const std::string wanted_state = state_program(state);
+    bpf_program *prog;
+    bpf_object__for_each_program(prog, skel_->obj)
+    {
+        std::string name = bpf_program__name(prog);
+        bool on = name == wanted_state ||
+                  std::find(wanted_bind.begin(), wanted_bind.end(), name) != wanted_bind.end() ||
+                  (name == cookie_program && hooks_.cookies_at_create);
+        bpf_program__set_autoload(prog, on);
+    }
+
+    {
+        std::lock_guard lock(log_mutex);
+        last_failed_program.clear();
+    }
+    if (int err = trace_listen_bpf__load(skel_.get()); err) {
+        std::lock_guard lock(log_mutex);
+        failed_program = last_failed_program.empty() ? "load: " + std::string(std::strerror(-err))
+                                                     : last_failed_program;
+        spdlog::debug("loading with bind={} state={} failed at {}", bind_hook_name(bind),
+                      state_hook_name(state), failed_program);
+        return false;
+    }
+
+    if (wants_tracefs(bind, state) && ensure_tracefs_mounted())
+        hooks_.tracefs_mounted_by_us = true;
+
+    bpf_object__for_each_program(prog, skel_->obj)
+    {
+        if (!bpf_program__autoload(prog))
+            continue;
+        std::string name = bpf_program__name(prog);
+        bpf_link *link = nullptr;
+        if (name == cookie_program) {
+            if (cgroup_fd_ < 0)
+                cgroup_fd_ = open(cgroup2_root().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            link = cgroup_fd_ >= 0 ? bpf_program__attach_cgroup(prog, cgroup_fd_) : nullptr;
+        } else {
+            link = bpf_program__attach(prog);
+        }
+        if (!link) {
+            failed_program = name;
+            spdlog::debug("attaching {} failed: {}", name, std::strerror(errno));
+            return false;
+        }
+        links_.emplace_back(link);
+    }
+    return true;
+}
+
+int KernelTracer::ringbuf_fd() const { return bpf_map__fd(skel_->maps.events); }
+
+std::vector<std::uint64_t> KernelTracer::ringbuf_drops() const
+{
+    int ncpu = libbpf_num_possible_cpus();
+    std::vector<std::uint64_t> per_cpu(ncpu > 0 ? ncpu : 1, 0);
+    __u32 key = 0;
+    bpf_map__lookup_elem(skel_->maps.ringbuf_drops, &key, sizeof key, per_cpu.data(),
+                         per_cpu.size() * sizeof(std::uint64_t), 0);
+    return per_cpu;
+}
+
+} // namespace tl

@@ -1,0 +1,80 @@
+// Loads the kernel programs, picks the best hooks this kernel offers and
+// owns every libbpf object behind them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct trace_listen_bpf;
+struct bpf_link;
+
+namespace tl {
+
+enum class BindHook { Auto, Fexit, Kprobe, SyscallTracepoint };
+enum class StateHook { Auto, TpBtf, RawTp, Tracepoint };
+
+// In-kernel filters and settings, fixed before load.
+struct KernelSettings {
+    bool bind = true;
+    bool listen = true;
+    bool close = true;
+    bool state_changes = false;
+    bool capture_args = true;
+    std::uint32_t pid = 0;
+    std::uint32_t netns = 0;
+    std::uint64_t cgroup_id = 0;
+    std::uint16_t family = 0;   // AF_INET / AF_INET6 / 0
+    std::uint16_t protocol = 0; // IPPROTO_TCP / IPPROTO_UDP / 0
+    std::vector<std::uint16_t> ports;
+    std::uint32_t ringbuf_bytes = 4u << 20;
+    BindHook bind_hook = BindHook::Auto;
+    StateHook state_hook = StateHook::Auto;
+};
+
+struct ActiveHooks {
+    BindHook bind = BindHook::SyscallTracepoint;
+    StateHook state = StateHook::TpBtf;
+    bool cookies_at_create = false; // cgroup/sock_create gives sockets cookies
+    bool tracefs_mounted_by_us = false;
+    std::string describe() const;   // one line: what is active, what it misses
+};
+
+std::string_view bind_hook_name(BindHook hook);
+std::string_view state_hook_name(StateHook hook);
+
+struct LinkDeleter {
+    void operator()(bpf_link *link) const;
+};
+using LinkPtr = std::unique_ptr<bpf_link, LinkDeleter>;
+
+struct SkeletonDeleter {
+    void operator()(trace_listen_bpf *skel) const;
+};
+
+class KernelTracer {
+public:
+    // Throws std::runtime_error naming what failed and what to do.
+    explicit KernelTracer(const KernelSettings &settings);
+    KernelTracer(const KernelTracer &) = delete;
+    KernelTracer &operator=(const KernelTracer &) = delete;
+    ~KernelTracer();
+
+    const ActiveHooks &hooks() const { return hooks_; }
+    int ringbuf_fd() const;
+    // Failed ring-buffer reservations so far, per possible CPU.
+    std::vector<std::uint64_t> ringbuf_drops() const;
+
+private:
+    bool try_load(const KernelSettings &settings, BindHook bind, StateHook state,
+                  std::string &failed_program);
+
+    std::unique_ptr<trace_listen_bpf, SkeletonDeleter> skel_;
+    std::vector<LinkPtr> links_; // declared after skel_: destroyed first
+    ActiveHooks hooks_;
+    int cgroup_fd_ = -1;
+};
+
+} // namespace tl

@@ -1,0 +1,218 @@
+#include "output/ecs_document.hpp"
+
+#include <netinet/in.h>
+
+#include "event_decode.hpp"
+#include "output/event_text.hpp"
+#include "socket_facts.hpp"
+#include "text_escape.hpp"
+
+namespace tl {
+
+using nlohmann::json;
+
+void set_text(json &doc, std::initializer_list<const char *> path, std::string_view text)
+{
+    bool replaced = false;
+    json *node = &doc;
+    std::string dotted;
+    for (const char *key : path) {
+        node = &(*node)[key];
+        dotted += (dotted.empty() ? "" : ".") + std::string(key);
+    }
+    *node = to_valid_utf8(text, &replaced);
+    if (replaced)
+        doc["trace_listen"]["raw"][dotted + "_base64"] = base64_encode(text);
+}
+
+namespace {
+
+std::string_view event_type(const Event &e)
+{
+    switch (e.kind) {
+    case EventKind::Listen: return "start";
+    case EventKind::Close: return "end";
+    case EventKind::StateChange: return "connection";
+    default: return "info";
+    }
+}
+
+void add_process(json &doc, const Event &e)
+{
+    const tl_task &t = e.raw.task;
+    doc["process"]["pid"] = t.pid;
+    doc["process"]["thread"]["id"] = t.tid;
+    set_text(doc, {"process", "name"}, c_field(t.comm, sizeof t.comm));
+    if (t.ppid) {
+        doc["process"]["parent"]["pid"] = t.ppid;
+        set_text(doc, {"process", "parent", "name"}, c_field(t.parent_comm, sizeof t.parent_comm));
+    }
+    std::string exe = process_executable(e);
+    if (!exe.empty())
+        set_text(doc, {"process", "executable"}, exe);
+    auto args = process_args(e);
+    if (!args.empty()) {
+        json list = json::array();
+        bool replaced_any = false;
+        for (const auto &a : args) {
+            bool replaced = false;
+            list.push_back(to_valid_utf8(a, &replaced));
+            replaced_any |= replaced;
+        }
+        doc["process"]["args"] = std::move(list);
+        doc["process"]["args_count"] = args.size();
+        set_text(doc, {"process", "command_line"}, join_command_line(args));
+        if (replaced_any) {
+            json raw = json::array();
+            for (const auto &a : args)
+                raw.push_back(base64_encode(a));
+            doc["trace_listen"]["raw"]["process.args_base64"] = std::move(raw);
+        }
+    }
+    if (t.flags & TL_TASK_ARGS_TRUNCATED && !(e.process && !e.process->args.empty()))
+        doc["trace_listen"]["truncated"].push_back("process.args");
+    doc["user"]["id"] = std::to_string(t.uid);
+    doc["group"]["id"] = std::to_string(t.gid);
+    if (t.loginuid != UINT32_MAX)
+        doc["trace_listen"]["audit"] = {{"login_uid", t.loginuid}, {"session_id", t.sessionid}};
+
+    if (const auto &p = e.process) {
+        if (p->start_wall_ns)
+            doc["process"]["start"] = rfc3339_utc_ns(p->start_wall_ns);
+        if (!p->entity_id.empty())
+            doc["process"]["entity_id"] = p->entity_id;
+        if (!p->user_name.empty())
+            set_text(doc, {"user", "name"}, p->user_name);
+        if (!p->group_name.empty())
+            set_text(doc, {"group", "name"}, p->group_name);
+        if (!p->ancestors.empty()) {
+            json chain = json::array();
+            for (const auto &a : p->ancestors) {
+                json item = {{"pid", a.pid}};
+                item["name"] = to_valid_utf8(a.name);
+                if (!a.executable.empty())
+                    item["executable"] = to_valid_utf8(a.executable);
+                chain.push_back(std::move(item));
+            }
+            doc["trace_listen"]["ancestors"] = std::move(chain);
+        }
+        doc["trace_listen"]["enrichment"] =
+            p->source == EnrichmentSource::Proc ? "proc" : "kernel";
+    } else {
+        doc["trace_listen"]["enrichment"] = "kernel";
+    }
+    if (t.flags & TL_TASK_FROM_OWNER)
+        doc["trace_listen"]["attribution"] = "socket-owner";
+    doc["trace_listen"]["namespaces"] = {{"net", e.raw.sock.netns},
+                                         {"pid", t.pidns},
+                                         {"mnt", t.mntns}};
+    doc["trace_listen"]["cgroup_id"] = t.cgroup_id;
+    std::string_view leaf = c_field(t.cgroup_name, sizeof t.cgroup_name);
+    if (!leaf.empty())
+        set_text(doc, {"trace_listen", "cgroup_name"}, leaf);
+}
+
+void add_container(json &doc, const Event &e)
+{
+    const auto &c = e.container;
+    if (!c)
+        return;
+    if (!c->id.empty()) {
+        doc["container"]["id"] = c->id;
+        if (!c->runtime.empty())
+            doc["container"]["runtime"] = c->runtime;
+    }
+    if (!c->pod_uid.empty()) {
+        doc["orchestrator"]["type"] = "kubernetes";
+        doc["orchestrator"]["resource"] = {{"type", "pod"}, {"id", c->pod_uid}};
+    }
+    if (!c->systemd_unit.empty())
+        doc["trace_listen"]["systemd_unit"] = c->systemd_unit;
+    if (!c->cgroup_path.empty())
+        set_text(doc, {"trace_listen", "cgroup_path"}, c->cgroup_path);
+}
+
+void add_network(json &doc, const Event &e)
+{
+    const tl_sock &s = e.raw.sock;
+    doc["network"]["transport"] = transport_name(s.protocol, s.type);
+    doc["network"]["type"] = family_name(s.family);
+    if (s.protocol)
+        doc["network"]["iana_number"] = std::to_string(s.protocol);
+    doc["server"]["ip"] = address_text(s.family, s.addr);
+    doc["server"]["port"] = s.port;
+    if (e.raw.flags & TL_EVENT_HAS_PEER && s.peer_port) {
+        doc["client"]["ip"] = address_text(s.family, s.peer_addr);
+        doc["client"]["port"] = s.peer_port;
+    }
+
+    json &tl = doc["trace_listen"];
+    if (s.cookie)
+        tl["socket_cookie"] = s.cookie;
+    tl["netns"] = s.netns;
+    if (e.kind == EventKind::Bind) {
+        tl["requested_port"] = s.req_port;
+        if (s.req_family == AF_INET || s.req_family == AF_INET6)
+            tl["requested_ip"] = address_text(s.req_family, s.req_addr);
+    }
+    if (e.kind == EventKind::Listen || e.kind == EventKind::Existing)
+        tl["backlog"] = s.backlog;
+    if (e.kind == EventKind::Close && (e.raw.flags & TL_EVENT_LIFETIME_KNOWN))
+        tl["lifetime_ns"] = e.raw.lifetime_ns;
+    if (e.kind == EventKind::StateChange) {
+        tl["old_state"] = tcp_state_name(s.old_state);
+        tl["new_state"] = tcp_state_name(s.new_state);
+    }
+    tl["options"] = option_names(s.options);
+    tl["exposure"] = exposure_name(exposure_of(s.family, s.addr));
+    tl["dual_stack"] = is_dual_stack(s);
+    if (s.bound_dev_if)
+        tl["bound_device"] = s.bound_dev_if;
+    tl["hook"] = hook_name(e.raw.hook);
+}
+
+} // namespace
+
+json ecs_document(const Event &e)
+{
+    json doc;
+    doc["@timestamp"] = rfc3339_utc_ns(e.wall_time_ns);
+    doc["event"] = {{"kind", "event"},
+                    {"category", json::array({"network"})},
+                    {"type", json::array({event_type(e)})},
+                    {"action", event_action(e.kind)},
+                    {"outcome", e.raw.error ? "failure" : "success"},
+                    {"sequence", e.sequence}};
+    if (e.raw.error) {
+        doc["event"]["type"].push_back("error");
+        doc["error"]["code"] = errno_name(e.raw.error);
+        if (!e.holder_hint.empty())
+            set_text(doc, {"error", "message"}, e.holder_hint);
+    }
+    add_network(doc, e);
+    add_process(doc, e);
+    add_container(doc, e);
+    if (e.verdict) {
+        doc["trace_listen"]["policy"] = {{"verdict", e.verdict->verdict},
+                                         {"rule_id", e.verdict->rule_id},
+                                         {"severity", e.verdict->severity}};
+    }
+    return doc;
+}
+
+json ecs_drop_document(const DropReport &r)
+{
+    json doc;
+    doc["@timestamp"] = rfc3339_utc_ns(r.wall_time_ns);
+    doc["event"] = {{"kind", "metric"},
+                    {"category", json::array({"host"})},
+                    {"type", json::array({"info"})},
+                    {"action", "events-dropped"},
+                    {"sequence", r.sequence}};
+    doc["trace_listen"]["drops"] = {{"ringbuf_total", r.total},
+                                    {"ringbuf_per_cpu", r.per_cpu},
+                                    {"userspace_total", r.userspace_dropped}};
+    return doc;
+}
+
+} // namespace tl

@@ -1,0 +1,18 @@
+// An event as an Elastic Common Schema document.  The one place that decides
+// ECS field names; the JSON format, syslog and the recorder all use it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "event.hpp"
+
+namespace tl {
+
+nlohmann::json ecs_document(const Event &event);
+nlohmann::json ecs_drop_document(const DropReport &report);
+
+// Sets doc[a][b]... = text made valid UTF-8; when bytes had to be replaced,
+// the original goes, base64, under trace_listen.raw.<dotted path>.
+void set_text(nlohmann::json &doc, std::initializer_list<const char *> path, std::string_view text);
+
+} // namespace tl

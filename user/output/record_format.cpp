@@ -1,0 +1,21 @@
+#include "output/record_format.hpp"
+
+#include <stdexcept>
+
+#include "output/json_format.hpp"
+#include "output/table_format.hpp"
+
+namespace tl {
+
+std::unique_ptr<RecordFormat> make_record_format(std::string_view name)
+{
+    if (name == "table")
+        return std::make_unique<TableFormat>();
+    if (name == "json" || name == "ecs")
+        return std::make_unique<JsonFormat>();
+    throw std::invalid_argument("unknown output format '" + std::string(name) + "'");
+}
+
+std::vector<std::string> record_format_names() { return {"table", "json", "ecs"}; }
+
+} // namespace tl

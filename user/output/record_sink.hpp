@@ -1,0 +1,51 @@
+// Where records go.  Several sinks may run at once, each with its format.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "event.hpp"
+#include "output/record_format.hpp"
+
+namespace tl {
+
+struct SinkStats {
+    std::uint64_t written = 0;
+    std::uint64_t dropped = 0; // records this sink could not deliver
+    std::uint64_t errors = 0;
+};
+
+class RecordSink {
+public:
+    virtual ~RecordSink() = default;
+    virtual void write(const Event &event) = 0;
+    virtual void write(const DropReport &report) = 0;
+    virtual void flush() = 0;
+    virtual SinkStats stats() const = 0;
+    virtual std::string name() const = 0;
+};
+
+// Lines to a file descriptor (stdout, a plain file): the simplest sink.
+class StreamSink final : public RecordSink {
+public:
+    StreamSink(int fd, std::unique_ptr<RecordFormat> format, std::string name);
+    ~StreamSink() override;
+    void write(const Event &event) override;
+    void write(const DropReport &report) override;
+    void flush() override;
+    SinkStats stats() const override { return stats_; }
+    std::string name() const override { return name_; }
+
+private:
+    void put(const std::string &line);
+    int fd_;
+    std::unique_ptr<RecordFormat> format_;
+    std::string name_;
+    std::string buffer_;
+    std::uint64_t buffered_records_ = 0;
+    bool header_written_ = false;
+    SinkStats stats_;
+};
+
+} // namespace tl

@@ -1,0 +1,18 @@
+// Aligned columns for a person at a terminal, like a streaming `ss -ltnup`.
+#pragma once
+
+#include "output/record_format.hpp"
+
+namespace tl {
+
+class TableFormat final : public RecordFormat {
+public:
+    std::string header() const override;
+    std::string event(const Event &event) const override;
+    std::string drops(const DropReport &report) const override;
+};
+
+// The DETAIL column: what else matters about this event, as key=value.
+std::string table_detail(const Event &event);
+
+} // namespace tl

@@ -1,0 +1,29 @@
+// Naming what the kernel recorded: addresses, exposure, options, states.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "trace_listen/event.h"
+
+namespace tl {
+
+enum class Exposure { Loopback, AllInterfaces, Address };
+
+std::string address_text(std::uint16_t family, const std::uint8_t (&addr)[16]);
+Exposure exposure_of(std::uint16_t family, const std::uint8_t (&addr)[16]);
+std::string_view exposure_name(Exposure exposure);
+
+// An IPv6 socket bound to :: without IPV6_V6ONLY also accepts IPv4.
+bool is_dual_stack(const tl_sock &sock);
+
+std::vector<std::string> option_names(std::uint16_t options);
+std::string_view tcp_state_name(unsigned state);
+std::string_view transport_name(std::uint16_t protocol, std::uint16_t sock_type);
+std::string_view family_name(std::uint16_t family); // ipv4 / ipv6
+std::string errno_name(int error);                   // EADDRINUSE, ...
+std::string_view hook_name(std::uint16_t hook);
+
+} // namespace tl

@@ -1,0 +1,154 @@
+#include "trace_session.hpp"
+
+#include <cstring>
+#include <numeric>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "event_decode.hpp"
+#include "output/event_text.hpp"
+#include "ring_reader.hpp"
+
+namespace tl {
+
+std::string SessionSummary::line() const
+{
+    std::string out = "events:";
+    std::uint64_t total = 0;
+    for (auto &[action, n] : events_by_action) {
+        out += fmt::format(" {}={}", action, n);
+        total += n;
+    }
+    if (events_by_action.empty())
+        out += " none";
+    out += fmt::format(" (total {}); drops: ring-buffer={} sinks={}", total, ringbuf_drops,
+                       sink_drops);
+    if (decode_errors)
+        out += fmt::format(" malformed-records={}", decode_errors);
+    return out;
+}
+
+TraceSession::TraceSession(SessionOptions options, std::vector<std::unique_ptr<RecordSink>> sinks)
+    : options_(std::move(options)), sinks_(std::move(sinks))
+{
+    KernelSettings &k = options_.kernel;
+    const EventFilter &f = options_.filter;
+    k.bind = f.kinds.count(EventKind::Bind);
+    k.listen = f.kinds.count(EventKind::Listen);
+    k.close = f.kinds.count(EventKind::Close);
+    k.state_changes = f.kinds.count(EventKind::StateChange);
+    k.pid = f.pid;
+    k.netns = f.netns;
+    k.cgroup_id = f.cgroup_id;
+    k.family = f.family;
+    k.protocol = f.protocol;
+    k.ports = f.ports;
+}
+
+TraceSession::~TraceSession() = default;
+
+void TraceSession::add_enricher(std::unique_ptr<Enricher> enricher)
+{
+    enrichers_.push_back(std::move(enricher));
+}
+
+void TraceSession::add_initial_events(std::vector<Event> events)
+{
+    for (auto &e : events)
+        initial_events_.push_back(std::move(e));
+}
+
+void TraceSession::start()
+{
+    if (options_.filter.ports.size() > TL_MAX_FILTER_PORTS)
+        throw std::invalid_argument(fmt::format("at most {} --port filters", TL_MAX_FILTER_PORTS));
+    kernel_ = std::make_unique<KernelTracer>(options_.kernel);
+}
+
+const ActiveHooks &TraceSession::hooks() const { return kernel_->hooks(); }
+
+void TraceSession::emit(Event &event)
+{
+    if (options_.max_events && emitted_ >= options_.max_events)
+        return;
+    for (auto &enricher : enrichers_)
+        enricher->enrich(event);
+    event.sequence = ++sequence_;
+    ++emitted_;
+    ++summary_.events_by_action[std::string(event_action(event.kind))];
+    for (auto &sink : sinks_)
+        sink->write(event);
+}
+
+void TraceSession::handle_record(const void *data, std::size_t size)
+{
+    auto event = decode_event(data, size);
+    if (!event) {
+        ++summary_.decode_errors;
+        return;
+    }
+    if (!options_.filter.matches(*event))
+        return;
+    emit(*event);
+}
+
+void TraceSession::report_drops_if_changed()
+{
+    auto per_cpu = kernel_->ringbuf_drops();
+    std::uint64_t total = std::accumulate(per_cpu.begin(), per_cpu.end(), std::uint64_t{0});
+    std::uint64_t sink_drops = 0;
+    for (auto &sink : sinks_)
+        sink_drops += sink->stats().dropped;
+    if (total == last_drop_total_ && sink_drops == last_sink_drops_)
+        return;
+    last_drop_total_ = total;
+    last_sink_drops_ = sink_drops;
+    summary_.ringbuf_drops = total;
+    summary_.sink_drops = sink_drops;
+    DropReport report;
+    report.wall_time_ns = wall_now_ns();
+    report.sequence = ++sequence_;
+    report.per_cpu = std::move(per_cpu);
+    report.total = total;
+    report.userspace_dropped = sink_drops;
+    for (auto &sink : sinks_)
+        sink->write(report);
+}
+
+SessionSummary TraceSession::run(const std::atomic<bool> &stop)
+{
+    if (!kernel_)
+        start();
+    RingReader reader(kernel_->ringbuf_fd(),
+                      [this](const void *data, std::size_t size) { handle_record(data, size); });
+    for (auto &event : initial_events_)
+        if (options_.filter.matches(event))
+            emit(event);
+    initial_events_.clear();
+
+    const auto deadline = std::chrono::steady_clock::now() + options_.duration;
+    auto done = [&] {
+        return stop.load() || (options_.max_events && emitted_ >= options_.max_events) ||
+               (options_.duration.count() && std::chrono::steady_clock::now() >= deadline);
+    };
+    while (!done()) {
+        int n = reader.poll(options_.poll_timeout_ms);
+        if (n < 0) {
+            spdlog::error("reading the ring buffer failed: {}", std::strerror(-n));
+            break;
+        }
+        report_drops_if_changed();
+        for (auto &sink : sinks_)
+            sink->flush();
+    }
+    reader.drain();
+    report_drops_if_changed();
+    for (auto &sink : sinks_)
+        sink->flush();
+    report_drops_if_changed();
+    return summary_;
+}
+
+} // namespace tl

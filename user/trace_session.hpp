@@ -1,0 +1,69 @@
+// The live trace: kernel programs -> ring buffer -> decode -> enrich -> sinks,
+// until stopped, a duration passes or a number of events went out.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "enricher.hpp"
+#include "event_filter.hpp"
+#include "kernel_tracer.hpp"
+#include "output/record_sink.hpp"
+
+namespace tl {
+
+struct SessionOptions {
+    KernelSettings kernel;
+    EventFilter filter;                  // applied in userspace too (e.g. --comm)
+    std::uint64_t max_events = 0;        // 0: no limit
+    std::chrono::milliseconds duration{0}; // 0: until stopped
+    int poll_timeout_ms = 100;
+};
+
+struct SessionSummary {
+    std::map<std::string, std::uint64_t> events_by_action;
+    std::uint64_t ringbuf_drops = 0;
+    std::uint64_t sink_drops = 0;
+    std::uint64_t decode_errors = 0;
+    std::string line() const; // "events: socket-bind=3 ...; drops: ring-buffer=0 sinks=0"
+};
+
+class TraceSession {
+public:
+    TraceSession(SessionOptions options, std::vector<std::unique_ptr<RecordSink>> sinks);
+    ~TraceSession();
+
+    void add_enricher(std::unique_ptr<Enricher> enricher);
+    // Events that go out before live ones (the snapshot); emitted first.
+    void add_initial_events(std::vector<Event> events);
+
+    // Loads the kernel programs; after this the kernel is recording.
+    // Throws std::runtime_error with what failed and what to do.
+    void start();
+    const ActiveHooks &hooks() const;
+    SessionSummary run(const std::atomic<bool> &stop);
+
+private:
+    void handle_record(const void *data, std::size_t size);
+    void emit(Event &event);
+    void report_drops_if_changed();
+
+    SessionOptions options_;
+    std::vector<std::unique_ptr<RecordSink>> sinks_;
+    std::vector<std::unique_ptr<Enricher>> enrichers_;
+    std::vector<Event> initial_events_;
+    std::unique_ptr<KernelTracer> kernel_;
+    std::uint64_t sequence_ = 0;
+    std::uint64_t emitted_ = 0;
+    std::uint64_t last_drop_total_ = 0;
+    std::uint64_t last_sink_drops_ = 0;
+    SessionSummary summary_;
+};
+
+} // namespace tl
