@@ -83,13 +83,23 @@ struct {
 	__type(value, struct pending_call);
 } pending_listen SEC(".maps");
 
-/* When each listener entered LISTEN; the close event reports the lifetime. */
+/*
+ * Each listener: when it entered LISTEN (for the close's lifetime) and the
+ * address it held (the kernel releases the port before the close fires).
+ */
+struct listener_info {
+	__u64 start_ns;
+	__u8 addr[16];
+	__u16 port;
+	__u8 pad[6];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64); /* struct sock * */
-	__type(value, __u64);
-} listen_start SEC(".maps");
+	__type(value, struct listener_info);
+} listeners SEC(".maps");
 
 /*
  * The process that owns a socket, for events that fire in softirq where the
@@ -521,7 +531,12 @@ static __always_inline void handle_listen_return(const struct sock *sk, __u32 ba
 		return;
 	if (ret == 0) {
 		struct port_key key = { .netns = s.netns, .family = s.family, .port = s.port };
+		struct listener_info *l = bpf_map_lookup_elem(&listeners, &skp);
 
+		if (l) {
+			l->port = s.port;
+			__builtin_memcpy(l->addr, s.addr, sizeof(l->addr));
+		}
 		bpf_map_update_elem(&listener_by_port, &key, &skp, BPF_ANY);
 		remember_owner(skp);
 	}
@@ -607,9 +622,9 @@ static __always_inline void handle_state(const struct sock *sk, int oldstate, in
 	const struct tl_task *owner;
 
 	if (newstate == TCP_LISTEN) {
-		__u64 now = bpf_ktime_get_ns();
+		struct listener_info l = { .start_ns = bpf_ktime_get_ns() };
 
-		bpf_map_update_elem(&listen_start, &skp, &now, BPF_ANY);
+		bpf_map_update_elem(&listeners, &skp, &l, BPF_ANY);
 		remember_owner(skp);
 		return; /* the listen event goes out when listen() returns */
 	}
@@ -622,21 +637,29 @@ static __always_inline void handle_state(const struct sock *sk, int oldstate, in
 
 	/* A listener closing.  (LISTEN -> SYN_RECV is a child being cloned.) */
 	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE) {
-		__u64 *start = bpf_map_lookup_elem(&listen_start, &skp);
+		struct listener_info *l = bpf_map_lookup_elem(&listeners, &skp);
 		__u64 lifetime = 0;
 		__u16 flags = 0;
-		struct port_key key = { .netns = s.netns, .family = s.family, .port = s.port };
-		__u64 *by_port = bpf_map_lookup_elem(&listener_by_port, &key);
+		struct port_key key = {};
+		__u64 *by_port;
 
-		if (start) {
-			lifetime = bpf_ktime_get_ns() - *start;
+		if (l) {
+			lifetime = bpf_ktime_get_ns() - l->start_ns;
 			flags |= TL_EVENT_LIFETIME_KNOWN;
+			if (!s.port) {
+				s.port = l->port;
+				__builtin_memcpy(s.addr, l->addr, sizeof(s.addr));
+			}
 		}
+		key.netns = s.netns;
+		key.family = s.family;
+		key.port = s.port;
+		by_port = bpf_map_lookup_elem(&listener_by_port, &key);
 		owner = bpf_map_lookup_elem(&sock_owner, &skp);
 		if (trace_close && sock_wanted(&s) &&
 		    (owner ? task_wanted(owner->pid, owner->cgroup_id) : current_wanted()))
 			emit_for_owner(TL_EVENT_CLOSE, hook, &s, owner, lifetime, flags);
-		bpf_map_delete_elem(&listen_start, &skp);
+		bpf_map_delete_elem(&listeners, &skp);
 		bpf_map_delete_elem(&sock_owner, &skp);
 		if (by_port && *by_port == skp)
 			bpf_map_delete_elem(&listener_by_port, &key);

@@ -9,7 +9,10 @@ class Enricher {
 public:
     virtual ~Enricher() = default;
     // Must not block on anything slow: the ring buffer is waiting.
+    // May set event.suppressed (e.g. --alerts-only).
     virtual void enrich(Event &event) = 0;
+    // SIGHUP: reread configuration; keep the old one when the new is broken.
+    virtual void reload() {}
 };
 
 } // namespace tl

@@ -71,6 +71,7 @@ struct Event {
     std::vector<SocketHolder> extra_holders; // snapshot: other processes sharing the socket
     std::string holder_hint;            // EADDRINUSE: who holds the port
     std::optional<PolicyVerdict> verdict;
+    bool suppressed = false;            // an enricher decided it is not to be shown
 };
 
 // Ring-buffer reservations that failed, as counted by the kernel per CPU.

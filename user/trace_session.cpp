@@ -1,5 +1,7 @@
 #include "trace_session.hpp"
 
+#include <netinet/in.h>
+
 #include <cstring>
 #include <numeric>
 #include <stdexcept>
@@ -51,7 +53,8 @@ TraceSession::~TraceSession() = default;
 
 void TraceSession::add_enricher(std::unique_ptr<Enricher> enricher)
 {
-    enrichers_.push_back(std::move(enricher));
+    if (enricher)
+        enrichers_.push_back(std::move(enricher));
 }
 
 void TraceSession::add_initial_events(std::vector<Event> events)
@@ -69,12 +72,35 @@ void TraceSession::start()
 
 const ActiveHooks &TraceSession::hooks() const { return kernel_->hooks(); }
 
+void TraceSession::track_listener(Event &event)
+{
+    tl_sock &s = event.raw.sock;
+    if (!s.cookie || s.protocol != IPPROTO_TCP)
+        return;
+    if ((event.kind == EventKind::Listen || event.kind == EventKind::Existing) && !event.raw.error) {
+        if (listeners_.size() < 65536)
+            listeners_[s.cookie] = s;
+    } else if (event.kind == EventKind::Close) {
+        auto it = listeners_.find(s.cookie);
+        if (it == listeners_.end())
+            return;
+        if (s.port == 0) {
+            s.port = it->second.port;
+            std::memcpy(s.addr, it->second.addr, sizeof s.addr);
+        }
+        listeners_.erase(it);
+    }
+}
+
 void TraceSession::emit(Event &event)
 {
     if (options_.max_events && emitted_ >= options_.max_events)
         return;
+    track_listener(event);
     for (auto &enricher : enrichers_)
         enricher->enrich(event);
+    if (event.suppressed)
+        return;
     event.sequence = ++sequence_;
     ++emitted_;
     ++summary_.events_by_action[std::string(event_action(event.kind))];
@@ -117,7 +143,7 @@ void TraceSession::report_drops_if_changed()
         sink->write(report);
 }
 
-SessionSummary TraceSession::run(const std::atomic<bool> &stop)
+SessionSummary TraceSession::run(const SessionControl &control)
 {
     if (!kernel_)
         start();
@@ -130,7 +156,7 @@ SessionSummary TraceSession::run(const std::atomic<bool> &stop)
 
     const auto deadline = std::chrono::steady_clock::now() + options_.duration;
     auto done = [&] {
-        return stop.load() || (options_.max_events && emitted_ >= options_.max_events) ||
+        return control.stop.load() || (options_.max_events && emitted_ >= options_.max_events) ||
                (options_.duration.count() && std::chrono::steady_clock::now() >= deadline);
     };
     while (!done()) {
@@ -142,6 +168,12 @@ SessionSummary TraceSession::run(const std::atomic<bool> &stop)
         report_drops_if_changed();
         for (auto &sink : sinks_)
             sink->flush();
+        if (control.reload.exchange(false)) {
+            for (auto &sink : sinks_)
+                sink->reopen();
+            for (auto &enricher : enrichers_)
+                enricher->reload();
+        }
     }
     reader.drain();
     report_drops_if_changed();

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "enricher.hpp"
@@ -34,6 +35,12 @@ struct SessionSummary {
     std::string line() const; // "events: socket-bind=3 ...; drops: ring-buffer=0 sinks=0"
 };
 
+// Signals from outside the core, set from signal handlers.
+struct SessionControl {
+    const std::atomic<bool> &stop;
+    std::atomic<bool> &reload; // SIGHUP: sinks reopen, enrichers reread; cleared when done
+};
+
 class TraceSession {
 public:
     TraceSession(SessionOptions options, std::vector<std::unique_ptr<RecordSink>> sinks);
@@ -47,12 +54,13 @@ public:
     // Throws std::runtime_error with what failed and what to do.
     void start();
     const ActiveHooks &hooks() const;
-    SessionSummary run(const std::atomic<bool> &stop);
+    SessionSummary run(const SessionControl &control);
 
 private:
     void handle_record(const void *data, std::size_t size);
     void emit(Event &event);
     void report_drops_if_changed();
+    void track_listener(Event &event);
 
     SessionOptions options_;
     std::vector<std::unique_ptr<RecordSink>> sinks_;
@@ -64,6 +72,9 @@ private:
     std::uint64_t last_drop_total_ = 0;
     std::uint64_t last_sink_drops_ = 0;
     SessionSummary summary_;
+    // Open listeners by socket cookie: a close whose port the kernel already
+    // released is completed from its listen (or snapshot) record.
+    std::unordered_map<std::uint64_t, tl_sock> listeners_;
 };
 
 } // namespace tl

@@ -78,6 +78,16 @@ void add_trace_flags(CLI::App &app, TraceFlags &t)
     app.add_option("--state-hook", t.state_hook, "Force the TCP state hook")
         ->check(CLI::IsMember({"auto", "tp_btf", "raw_tp", "tracepoint"}));
     app.add_flag("--no-args", t.no_args, "Do not capture command lines in the kernel");
+    app.add_flag("--no-snapshot", t.no_snapshot, "Do not report sockets that listen already");
+    app.add_option("--ancestors", t.ancestor_depth, "Ancestor chain depth (default 4)")
+        ->check(CLI::Range(0, 64));
+    app.add_option("--sink", t.sinks,
+                   "Output sink TYPE:TARGET[:FORMAT] (repeatable), e.g. stdout:table, "
+                   "file:/var/log/trace-listen.json:ecs");
+    app.add_option("--metrics-addr", t.metrics_addr,
+                   "Serve Prometheus metrics on ADDR:PORT (loopback when only :PORT)");
+    app.add_option("--policy", t.policy_file, "Judge every event against this policy file");
+    app.add_flag("--alerts-only", t.alerts_only, "With --policy: show only findings");
 }
 
 EventFilter to_event_filter(const FilterFlags &f)

@@ -30,6 +30,12 @@ struct TraceFlags {
     std::string bind_hook = "auto";
     std::string state_hook = "auto";
     bool no_args = false;
+    bool no_snapshot = false;
+    unsigned ancestor_depth = 4;
+    std::vector<std::string> sinks;   // TYPE:TARGET[:FORMAT], e.g. file:/var/log/tl.json:ecs
+    std::string metrics_addr;         // Prometheus endpoint, off when empty
+    std::string policy_file;
+    bool alerts_only = false;
 };
 
 void add_filter_flags(CLI::App &app, FilterFlags &flags);

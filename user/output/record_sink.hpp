@@ -22,6 +22,8 @@ public:
     virtual void write(const Event &event) = 0;
     virtual void write(const DropReport &report) = 0;
     virtual void flush() = 0;
+    // SIGHUP: reopen files (logrotate).  Default: nothing to reopen.
+    virtual void reopen() {}
     virtual SinkStats stats() const = 0;
     virtual std::string name() const = 0;
 };
