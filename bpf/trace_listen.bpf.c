@@ -599,18 +599,25 @@ int BPF_KRETPROBE(kretprobe_inet_listen, int ret)
 
 /* ---- TCP state changes ------------------------------------------------- */
 
-/* The owner of a socket: its own, or for an accepted one its listener's. */
-static __always_inline const struct tl_task *find_owner(__u64 skp, const struct tl_sock *s)
+/*
+ * The owner of a socket: its own (it connect()ed: active open), or for an
+ * accepted one its listener's (passive open).  *flags says which.
+ */
+static __always_inline const struct tl_task *find_owner(__u64 skp, const struct tl_sock *s,
+							__u16 *flags)
 {
 	const struct tl_task *owner = bpf_map_lookup_elem(&sock_owner, &skp);
 	struct port_key key = { .netns = s->netns, .family = s->family, .port = s->port };
 	__u64 *listener;
 
-	if (owner)
+	if (owner) {
+		*flags |= TL_EVENT_ACTIVE_OPEN;
 		return owner;
+	}
 	listener = bpf_map_lookup_elem(&listener_by_port, &key);
 	if (!listener)
 		return NULL;
+	*flags |= TL_EVENT_PASSIVE_OPEN;
 	return bpf_map_lookup_elem(&sock_owner, listener);
 }
 
@@ -674,10 +681,12 @@ static __always_inline void handle_state(const struct sock *sk, int oldstate, in
 	/* connect(): process context, the caller owns the socket. */
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT)
 		remember_owner(skp);
-	owner = find_owner(skp, &s);
+	__u16 flags = TL_EVENT_HAS_PEER;
+
+	owner = find_owner(skp, &s, &flags);
 	if (sock_wanted(&s) &&
 	    (owner ? task_wanted(owner->pid, owner->cgroup_id) : current_wanted()))
-		emit_for_owner(TL_EVENT_STATE, hook, &s, owner, 0, TL_EVENT_HAS_PEER);
+		emit_for_owner(TL_EVENT_STATE, hook, &s, owner, 0, flags);
 	if (newstate == TCP_CLOSE)
 		bpf_map_delete_elem(&sock_owner, &skp);
 }

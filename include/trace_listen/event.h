@@ -57,6 +57,8 @@ enum tl_task_flag {
 enum tl_event_flag {
 	TL_EVENT_LIFETIME_KNOWN = 1 << 0, /* close: the LISTEN start was seen */
 	TL_EVENT_HAS_PEER = 1 << 1,
+	TL_EVENT_ACTIVE_OPEN = 1 << 2,    /* state: the socket connect()ed out */
+	TL_EVENT_PASSIVE_OPEN = 1 << 3,   /* state: the socket was accepted by a listener */
 };
 
 /* Who did it, read from task_struct at event time. */

@@ -2,6 +2,7 @@
 // checks what trace-listen printed, as a user reading its JSON would.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/gate.hpp"
 #include "support/sockets.hpp"
 #include "support/tracer_process.hpp"
 
@@ -98,4 +100,236 @@ TEST_CASE("listen() on a never-bound socket reports the port the kernel picked")
     Json listen = expect_event(tracer, "socket-listen", port);
     CHECK(listen["server"]["ip"] == "0.0.0.0");
     CHECK(listen["trace_listen"]["exposure"] == "all-interfaces");
+}
+
+TEST_CASE("UDP bind on 0.0.0.0 port 0 reports the requested and the given port")
+{
+    TL_REQUIRE_BPF();
+    TracerProcess tracer(json_trace);
+    Fd fd = udp_bound("0.0.0.0", 0);
+    int port = local_port(fd.get());
+
+    Json bind = expect_event(tracer, "socket-bind", port);
+    CHECK(bind["network"]["transport"] == "udp");
+    CHECK(bind["network"]["iana_number"] == "17");
+    CHECK(bind["server"]["ip"] == "0.0.0.0");
+    CHECK(bind["trace_listen"]["requested_port"] == 0);
+    CHECK(bind["trace_listen"]["requested_ip"] == "0.0.0.0");
+    CHECK(bind["trace_listen"]["exposure"] == "all-interfaces");
+    CHECK(bind["event"]["outcome"] == "success");
+}
+
+TEST_CASE("a bind that fails with EADDRINUSE is reported as a failure with its errno")
+{
+    TL_REQUIRE_BPF();
+    TracerProcess tracer(json_trace);
+    Fd holder = tcp_listener("127.0.0.1", 0);
+    int port = local_port(holder.get());
+    REQUIRE(bind_errno(SOCK_STREAM, "127.0.0.1", port) == EADDRINUSE);
+
+    auto failed = tracer.wait_for_json([&](const Json &j) {
+        return j.value("/event/action"_json_pointer, "") == "socket-bind" &&
+               j.value("/event/outcome"_json_pointer, "") == "failure" &&
+               j.value("/process/pid"_json_pointer, -1) == getpid();
+    });
+    INFO(tracer.out());
+    REQUIRE(failed);
+    CHECK((*failed)["error"]["code"] == "EADDRINUSE");
+    CHECK((*failed)["server"]["port"] == port);
+    CHECK((*failed)["trace_listen"]["requested_port"] == port);
+}
+
+TEST_CASE("a failed listen() is reported with its errno")
+{
+    TL_REQUIRE_BPF();
+    TracerProcess tracer(json_trace);
+    // listen() on a UDP socket is EOPNOTSUPP; on a connected TCP socket EINVAL.
+    Fd holder = tcp_listener("127.0.0.1", 0);
+    Fd client(socket(AF_INET, SOCK_STREAM, 0));
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(local_port(holder.get()));
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(connect(client.get(), reinterpret_cast<sockaddr *>(&sa), sizeof sa) == 0);
+    REQUIRE(::listen(client.get(), 1) == -1);
+    int expected = errno;
+
+    auto failed = tracer.wait_for_json([&](const Json &j) {
+        return j.value("/event/action"_json_pointer, "") == "socket-listen" &&
+               j.value("/event/outcome"_json_pointer, "") == "failure" &&
+               j.value("/process/pid"_json_pointer, -1) == getpid();
+    });
+    INFO(tracer.out());
+    REQUIRE(failed);
+    CHECK((*failed)["error"]["code"] == (expected == EINVAL ? "EINVAL" : "EOPNOTSUPP"));
+}
+
+TEST_CASE("a listener closed after a known delay reports its lifetime")
+{
+    TL_REQUIRE_BPF();
+    TracerProcess tracer(json_trace);
+    Fd fd = tcp_listener("127.0.0.1", 0);
+    int port = local_port(fd.get());
+    Json listen = expect_event(tracer, "socket-listen", port);
+    std::this_thread::sleep_for(300ms);
+    fd.reset();
+
+    Json close = expect_event(tracer, "socket-close", port);
+    auto lifetime_ms = close["trace_listen"]["lifetime_ns"].get<std::uint64_t>() / 1'000'000;
+    CHECK(lifetime_ms >= 300);
+    CHECK(lifetime_ms < 300 + 5000); // generous: only says it is this listener's lifetime
+    CHECK(close["trace_listen"]["socket_cookie"] == listen["trace_listen"]["socket_cookie"]);
+    CHECK(close["server"]["ip"] == "127.0.0.1");
+}
+
+TEST_CASE("a listener in another network namespace carries that namespace")
+{
+    TL_REQUIRE_BPF();
+    NetNamespace ns("tl-test-core");
+    TracerProcess tracer(json_trace);
+    Gate done;
+    pid_t child = ns.spawn_inside([&] {
+        Fd fd = tcp_listener("0.0.0.0", 4242);
+        done.wait();
+        return 0;
+    });
+    auto listen = tracer.wait_for_json([&](const Json &j) {
+        return j.value("/event/action"_json_pointer, "") == "socket-listen" &&
+               j.value("/process/pid"_json_pointer, -1) == child;
+    });
+    done.open();
+    CHECK(wait_child(child) == 0);
+    INFO(tracer.out());
+    REQUIRE(listen);
+    CHECK((*listen)["trace_listen"]["netns"] == ns.inode());
+    CHECK((*listen)["trace_listen"]["netns"] != current_netns_inode());
+    CHECK((*listen)["server"]["port"] == 4242);
+}
+
+TEST_CASE("a process named with a newline and quotes still gives one valid JSON line")
+{
+    TL_REQUIRE_BPF();
+    TracerProcess tracer(json_trace);
+    const std::string hostile = "ev\"il\nna\\me\x1b[";
+    pid_t child = spawn([&] {
+        prctl(PR_SET_NAME, hostile.c_str());
+        Fd fd = tcp_listener("127.0.0.1", 0);
+        return 0;
+    });
+    REQUIRE(wait_child(child) == 0);
+    auto listen = tracer.wait_for_json([&](const Json &j) {
+        return j.value("/event/action"_json_pointer, "") == "socket-listen" &&
+               j.value("/process/pid"_json_pointer, -1) == child;
+    });
+    REQUIRE(listen);
+    CHECK((*listen)["process"]["name"] == hostile.substr(0, 15));
+    tracer.stop();
+    // Every line parses (json_lines fails the test otherwise) and the name
+    // never split a record in two.
+    auto lines = tracer.json_lines();
+    CHECK(events_of(lines, "socket-listen", child).size() == 1);
+}
+
+TEST_CASE("table output escapes control characters in process names")
+{
+    TL_REQUIRE_BPF();
+    TracerProcess tracer({"--no-snapshot"});
+    pid_t child = spawn([&] {
+        prctl(PR_SET_NAME, "red\x1b[31mX");
+        Fd fd = tcp_listener("127.0.0.1", 0);
+        return 0;
+    });
+    REQUIRE(wait_child(child) == 0);
+    std::this_thread::sleep_for(500ms);
+    tracer.stop();
+    std::string out = tracer.out();
+    INFO(out);
+    CHECK(out.find("red\\x1b[31mX") != std::string::npos);
+    CHECK(out.find('\x1b') == std::string::npos);
+    CHECK(out.rfind("TIME", 0) == 0); // column titles first
+}
+
+TEST_CASE("every state-change hook variant reports the same listener close")
+{
+    TL_REQUIRE_BPF();
+    for (const char *hook : {"tp_btf", "raw_tp", "tracepoint"}) {
+        INFO("state hook " << hook);
+        TracerProcess tracer(with({"--state-hook", hook}));
+        CHECK(tracer.err().find(std::string("tcp-state=") + hook) != std::string::npos);
+        Fd fd = tcp_listener("127.0.0.1", 0);
+        int port = local_port(fd.get());
+        expect_event(tracer, "socket-listen", port);
+        fd.reset();
+        Json close = expect_event(tracer, "socket-close", port);
+        CHECK(close["trace_listen"]["hook"] == hook);
+        CHECK(close["trace_listen"].contains("lifetime_ns"));
+    }
+}
+
+TEST_CASE("the start-up log names the active hooks and what they cannot see")
+{
+    TL_REQUIRE_BPF();
+    TracerProcess tracer(json_trace);
+    std::string err = tracer.err();
+    INFO(err);
+    CHECK(err.find("hooks: bind/listen=") != std::string::npos);
+    CHECK(err.find("tcp-state=") != std::string::npos);
+    // Here kprobes and fentry are unavailable: the syscall tracepoints are
+    // the fallback, and the log must say what that misses.
+    if (err.find("bind/listen=syscall-tracepoints") != std::string::npos)
+        CHECK(err.find("cannot see: binds/listens not made by bind()/listen() syscalls") !=
+              std::string::npos);
+}
+
+TEST_CASE("--count stops after N events and prints a summary to stderr")
+{
+    TL_REQUIRE_BPF();
+    TracerProcess tracer(with({"--count", "2", "--pid", std::to_string(getpid())}));
+    Fd a = tcp_listener("127.0.0.1", 0);
+    Fd b = tcp_listener("127.0.0.1", 0);
+    REQUIRE(tracer.wait(20s) == 0);
+    CHECK(tracer.json_lines().size() == 2);
+    CHECK(tracer.err().find("events: socket-bind=1 socket-listen=1 (total 2); drops: "
+                            "ring-buffer=0 sinks=0") != std::string::npos);
+}
+
+TEST_CASE("state changes are attributed to the socket's owner, opt-in with --events")
+{
+    TL_REQUIRE_BPF();
+    TracerProcess tracer(with({"--events", "listen,state"}));
+    Fd server = tcp_listener("127.0.0.1", 0);
+    int port = local_port(server.get());
+    pid_t client = spawn([&] {
+        Fd c(socket(AF_INET, SOCK_STREAM, 0));
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons(port);
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        return connect(c.get(), reinterpret_cast<sockaddr *>(&sa), sizeof sa) == 0 ? 0 : 1;
+    });
+    REQUIRE(wait_child(client) == 0);
+    // The accepted side becomes ESTABLISHED in softirq: it must still name
+    // the listener's owner (this process), not whoever was running.
+    auto accepted = tracer.wait_for_json([&](const Json &j) {
+        return j.value("/event/action"_json_pointer, "") == "tcp-state-change" &&
+               j.value("/server/port"_json_pointer, -1) == port &&
+               j.value("/trace_listen/new_state"_json_pointer, "") == "ESTABLISHED" &&
+               j.value("/trace_listen/old_state"_json_pointer, "") == "SYN_RECV";
+    });
+    INFO(tracer.out());
+    REQUIRE(accepted);
+    CHECK((*accepted)["process"]["pid"] == getpid());
+    CHECK((*accepted)["client"]["ip"] == "127.0.0.1");
+    CHECK((*accepted)["network"]["direction"] == "ingress");
+    // The connecting side: this host is the client, the listener the server.
+    auto connected = tracer.wait_for_json([&](const Json &j) {
+        return j.value("/event/action"_json_pointer, "") == "tcp-state-change" &&
+               j.value("/trace_listen/new_state"_json_pointer, "") == "ESTABLISHED" &&
+               j.value("/trace_listen/old_state"_json_pointer, "") == "SYN_SENT" &&
+               j.value("/server/port"_json_pointer, -1) == port;
+    });
+    REQUIRE(connected);
+    CHECK((*connected)["process"]["pid"] == client);
+    CHECK((*connected)["network"]["direction"] == "egress");
+    CHECK((*connected)["client"]["ip"] == "127.0.0.1");
 }
