@@ -493,8 +493,9 @@ static __always_inline int kretprobe_bind(int ret)
 
 	if (!call)
 		return 0;
-	handle_bind_return(BPF_CORE_READ((struct socket *)call->sock, sk), call->saddr, call->arg,
-			   ret, TL_HOOK_KPROBE);
+	struct socket *sock = (struct socket *)call->sock;
+
+	handle_bind_return(BPF_CORE_READ(sock, sk), call->saddr, call->arg, ret, TL_HOOK_KPROBE);
 	bpf_map_delete_elem(&pending_bind, &id);
 	return 0;
 }
@@ -591,8 +592,9 @@ int BPF_KRETPROBE(kretprobe_inet_listen, int ret)
 
 	if (!call)
 		return 0;
-	handle_listen_return(BPF_CORE_READ((struct socket *)call->sock, sk), call->arg, ret,
-			     TL_HOOK_KPROBE);
+	struct socket *sock = (struct socket *)call->sock;
+
+	handle_listen_return(BPF_CORE_READ(sock, sk), call->arg, ret, TL_HOOK_KPROBE);
 	bpf_map_delete_elem(&pending_listen, &id);
 	return 0;
 }

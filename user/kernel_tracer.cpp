@@ -14,6 +14,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "hook_probe.hpp"
 #include "kernel_mounts.hpp"
 #include "trace_listen/event.h"
 #include "trace_listen.skel.h"
@@ -79,15 +80,15 @@ int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list args)
 }
 
 // Bit numbers of the anonymous INET_FLAGS_* enum, from the running kernel.
-void resolve_inet_flag_bits(trace_listen_bpf *skel)
+InetFlagBits read_inet_flag_bits(const btf *btf)
 {
-    struct btf *btf = btf__load_vmlinux_btf();
+    InetFlagBits bits;
     if (!btf)
-        return;
-    const std::pair<const char *, __u32 *> wanted[] = {
-        {"INET_FLAGS_FREEBIND", &skel->rodata->inet_flags_freebind_bit},
-        {"INET_FLAGS_TRANSPARENT", &skel->rodata->inet_flags_transparent_bit},
-        {"INET_FLAGS_BIND_ADDRESS_NO_PORT", &skel->rodata->inet_flags_bind_address_no_port_bit},
+        return bits;
+    const std::pair<const char *, std::uint32_t *> wanted[] = {
+        {"INET_FLAGS_FREEBIND", &bits.freebind},
+        {"INET_FLAGS_TRANSPARENT", &bits.transparent},
+        {"INET_FLAGS_BIND_ADDRESS_NO_PORT", &bits.bind_address_no_port},
     };
     for (__u32 id = 1, n = btf__type_cnt(btf); id < n; ++id) {
         const struct btf_type *t = btf__type_by_id(btf, id);
@@ -101,7 +102,7 @@ void resolve_inet_flag_bits(trace_listen_bpf *skel)
                     *slot = static_cast<__u32>(e->val);
         }
     }
-    btf__free(btf);
+    return bits;
 }
 
 bool wants_tracefs(BindHook bind, StateHook state)
@@ -160,7 +161,20 @@ KernelTracer::KernelTracer(const KernelSettings &settings)
 {
     libbpf_set_print(libbpf_log);
 
-    std::vector<BindHook> binds = {BindHook::Fexit, BindHook::Kprobe, BindHook::SyscallTracepoint};
+    std::unique_ptr<btf, void (*)(btf *)> vmlinux(btf__load_vmlinux_btf(), btf__free);
+    inet_flag_bits_ = read_inet_flag_bits(vmlinux.get());
+
+    // Probe first: a failed full load costs a verifier run of every program.
+    std::vector<BindHook> binds;
+    if (kernel_allows_fexit(vmlinux.get()))
+        binds.push_back(BindHook::Fexit);
+    else
+        spdlog::debug("fexit is not available: skipping it");
+    if (kernel_has_kprobes())
+        binds.push_back(BindHook::Kprobe);
+    else
+        spdlog::debug("kprobes are not available: skipping them");
+    binds.push_back(BindHook::SyscallTracepoint);
     std::vector<StateHook> states = {StateHook::TpBtf, StateHook::RawTp, StateHook::Tracepoint};
     if (settings.bind_hook != BindHook::Auto)
         binds = {settings.bind_hook};
@@ -226,7 +240,9 @@ bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook st
     ro->filter_nports = static_cast<__u32>(std::min<std::size_t>(s.ports.size(), TL_MAX_FILTER_PORTS));
     for (std::size_t i = 0; i < ro->filter_nports; ++i)
         ro->filter_ports[i] = s.ports[i];
-    resolve_inet_flag_bits(skel_.get());
+    ro->inet_flags_freebind_bit = inet_flag_bits_.freebind;
+    ro->inet_flags_transparent_bit = inet_flag_bits_.transparent;
+    ro->inet_flags_bind_address_no_port_bit = inet_flag_bits_.bind_address_no_port;
     bpf_map__set_max_entries(skel_->maps.events, s.ringbuf_bytes);
 
     const auto &wanted_bind = bind_programs(bind);

@@ -50,6 +50,12 @@ struct LinkDeleter {
 };
 using LinkPtr = std::unique_ptr<bpf_link, LinkDeleter>;
 
+// Bits of inet_sock::inet_flags (v6.6+); the defaults are v6.6's values,
+// used where the kernel has no such enum (it then has bit-fields instead).
+struct InetFlagBits {
+    std::uint32_t freebind = 11, transparent = 15, bind_address_no_port = 18;
+};
+
 struct SkeletonDeleter {
     void operator()(trace_listen_bpf *skel) const;
 };
@@ -75,6 +81,7 @@ private:
     std::vector<LinkPtr> links_; // declared after skel_: destroyed first
     ActiveHooks hooks_;
     int cgroup_fd_ = -1;
+    InetFlagBits inet_flag_bits_;
 };
 
 } // namespace tl
