@@ -444,45 +444,50 @@ int tp_sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-SEC("fexit/inet_bind")
-int BPF_PROG(fexit_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
+/* inet_bind and inet6_bind have one signature; so do their probes. */
+static __always_inline void fexit_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len,
+				       int ret)
 {
 	__u8 sa[28] = {};
 
 	if (!trace_bind)
-		return 0;
+		return;
 	/* uaddr is the kernel's sockaddr_storage copy: 28 bytes are there. */
 	bpf_probe_read_kernel(sa, sizeof(sa), uaddr);
 	handle_bind_return(sock->sk, sa, addr_len, ret, TL_HOOK_FEXIT);
+}
+
+SEC("fexit/inet_bind")
+int BPF_PROG(fexit_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	fexit_bind(sock, uaddr, addr_len, ret);
 	return 0;
 }
 
 SEC("fexit/inet6_bind")
 int BPF_PROG(fexit_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
 {
-	__u8 sa[28] = {};
-
-	if (!trace_bind)
-		return 0;
-	/* uaddr is the kernel's sockaddr_storage copy: 28 bytes are there. */
-	bpf_probe_read_kernel(sa, sizeof(sa), uaddr);
-	handle_bind_return(sock->sk, sa, addr_len, ret, TL_HOOK_FEXIT);
+	fexit_bind(sock, uaddr, addr_len, ret);
 	return 0;
+}
+
+static __always_inline void kprobe_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	if (trace_bind && current_wanted())
+		stash_call(&pending_bind, (__u64)sock, addr_len, uaddr, false);
 }
 
 SEC("kprobe/inet_bind")
 int BPF_KPROBE(kprobe_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	if (trace_bind && current_wanted())
-		stash_call(&pending_bind, (__u64)sock, addr_len, uaddr, false);
+	kprobe_bind(sock, uaddr, addr_len);
 	return 0;
 }
 
 SEC("kprobe/inet6_bind")
 int BPF_KPROBE(kprobe_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
 {
-	if (trace_bind && current_wanted())
-		stash_call(&pending_bind, (__u64)sock, addr_len, uaddr, false);
+	kprobe_bind(sock, uaddr, addr_len);
 	return 0;
 }
 
@@ -491,10 +496,11 @@ static __always_inline int kretprobe_bind(int ret)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pending_call *call = bpf_map_lookup_elem(&pending_bind, &id);
 
+	struct socket *sock;
+
 	if (!call)
 		return 0;
-	struct socket *sock = (struct socket *)call->sock;
-
+	sock = (struct socket *)call->sock;
 	handle_bind_return(BPF_CORE_READ(sock, sk), call->saddr, call->arg, ret, TL_HOOK_KPROBE);
 	bpf_map_delete_elem(&pending_bind, &id);
 	return 0;
@@ -590,10 +596,11 @@ int BPF_KRETPROBE(kretprobe_inet_listen, int ret)
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pending_call *call = bpf_map_lookup_elem(&pending_listen, &id);
 
+	struct socket *sock;
+
 	if (!call)
 		return 0;
-	struct socket *sock = (struct socket *)call->sock;
-
+	sock = (struct socket *)call->sock;
 	handle_listen_return(BPF_CORE_READ(sock, sk), call->arg, ret, TL_HOOK_KPROBE);
 	bpf_map_delete_elem(&pending_listen, &id);
 	return 0;
