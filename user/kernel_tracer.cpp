@@ -187,12 +187,14 @@ KernelTracer::KernelTracer(const KernelSettings &settings)
     while (bi < binds.size() && si < states.size()) {
         std::string failed;
         hooks_.cookies_at_create = cookies;
+        errno = 0;
         if (try_load(settings, binds[bi], states[si], failed)) {
             hooks_.bind = binds[bi];
             hooks_.state = states[si];
             return;
         }
-        failures += (failures.empty() ? "" : ", ") + failed;
+        failures += (failures.empty() ? "" : ", ") + failed +
+                    (errno ? " (" + std::string(std::strerror(errno)) + ")" : "");
         const auto &bp = bind_programs(binds[bi]);
         if (failed == cookie_program && cookies)
             cookies = false;
@@ -203,6 +205,9 @@ KernelTracer::KernelTracer(const KernelSettings &settings)
         else
             break;
     }
+    if (settings.bind_hook != BindHook::Auto || settings.state_hook != StateHook::Auto)
+        throw std::runtime_error("the forced hook does not work on this kernel (failed: " +
+                                 failures + "); use --bind-hook auto / --state-hook auto");
     throw std::runtime_error(
         "could not load the kernel programs (failed: " + failures +
         "); run with --log-level debug for the verifier log, and check that the kernel has BTF "

@@ -333,3 +333,22 @@ TEST_CASE("state changes are attributed to the socket's owner, opt-in with --eve
     CHECK((*connected)["network"]["direction"] == "egress");
     CHECK((*connected)["client"]["ip"] == "127.0.0.1");
 }
+
+TEST_CASE("forcing a bind hook either traces with it or says it does not work here")
+{
+    TL_REQUIRE_BPF();
+    for (std::string hook : {"fexit", "kprobe", "syscall"}) {
+        INFO("bind hook " << hook);
+        TracerProcess tracer(with({"--bind-hook", hook}), false);
+        if (!tracer.wait_for_stderr("tracing;", 30s)) {
+            CHECK(tracer.wait(20s) == 1);
+            CHECK(tracer.err().find("the forced hook does not work on this kernel") !=
+                  std::string::npos);
+            CHECK(hook != "syscall"); // the tracepoints work everywhere we support
+            continue;
+        }
+        Fd fd = tcp_listener("127.0.0.1", 0);
+        Json listen = expect_event(tracer, "socket-listen", local_port(fd.get()));
+        CHECK(listen["trace_listen"]["hook"] == (hook == "syscall" ? "syscall-tracepoint" : hook));
+    }
+}
