@@ -54,6 +54,22 @@ struct {
 	__uint(max_entries, 4 * 1024 * 1024); /* resized by userspace */
 } events SEC(".maps");
 
+/*
+ * Wake-up policy (--wakeup-batch): 0 wakes the reader for every record
+ * (lowest latency).  Otherwise the reader is woken only once this many bytes
+ * wait; at low rates its poll timeout bounds the latency, at high rates it
+ * wakes once per batch instead of once per record.
+ */
+const volatile __u64 wakeup_batch_bytes = 0;
+
+static __always_inline __u64 ringbuf_wakeup_flags(void)
+{
+	if (!wakeup_batch_bytes)
+		return 0;
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_batch_bytes ?
+		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 /* Failed ring-buffer reservations, one counter per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -320,7 +336,7 @@ static __always_inline void emit_current(__u32 kind, __s32 error, __u16 hook,
 	e->pad = 0;
 	e->sock = *s;
 	read_current_task(&e->task);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, ringbuf_wakeup_flags());
 }
 
 /* The same, about the socket's owner where one is known (softirq-safe). */
@@ -350,7 +366,7 @@ static __always_inline void emit_for_owner(__u32 kind, __u16 hook, const struct 
 	bpf_probe_read_kernel(&e->task, TL_TASK_OWNER_SIZE, owner);
 	e->task.flags |= TL_TASK_FROM_OWNER | TL_TASK_NO_ARGS;
 	e->task.args_len = 0;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, ringbuf_wakeup_flags());
 }
 
 static __always_inline bool current_wanted(void)

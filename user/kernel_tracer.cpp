@@ -249,6 +249,9 @@ bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook st
     ro->inet_flags_transparent_bit = inet_flag_bits_.transparent;
     ro->inet_flags_bind_address_no_port_bit = inet_flag_bits_.bind_address_no_port;
     bpf_map__set_max_entries(skel_->maps.events, s.ringbuf_bytes);
+    // A batch larger than half the buffer would only ever wake on overflow.
+    ro->wakeup_batch_bytes = std::min<std::uint64_t>(
+        std::uint64_t{s.wakeup_batch} * (sizeof(tl_event) + 8), s.ringbuf_bytes / 2);
 
     const auto &wanted_bind = bind_programs(bind);
     const std::string wanted_state = state_program(state);

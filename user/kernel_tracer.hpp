@@ -30,6 +30,7 @@ struct KernelSettings {
     std::uint16_t protocol = 0; // IPPROTO_TCP / IPPROTO_UDP / 0
     std::vector<std::uint16_t> ports;
     std::uint32_t ringbuf_bytes = 4u << 20;
+    std::uint32_t wakeup_batch = 0; // records per reader wake-up; 0: wake for each
     BindHook bind_hook = BindHook::Auto;
     StateHook state_hook = StateHook::Auto;
 };

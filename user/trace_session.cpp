@@ -103,7 +103,10 @@ void TraceSession::emit(Event &event)
         return;
     event.sequence = ++sequence_;
     ++emitted_;
-    ++summary_.events_by_action[std::string(event_action(event.kind))];
+    {
+        std::lock_guard lock(counters_mutex_);
+        ++summary_.events_by_action[std::string(event_action(event.kind))];
+    }
     for (auto &sink : sinks_)
         sink->write(event);
 }
@@ -112,6 +115,7 @@ void TraceSession::handle_record(const void *data, std::size_t size)
 {
     auto event = decode_event(data, size);
     if (!event) {
+        std::lock_guard lock(counters_mutex_);
         ++summary_.decode_errors;
         return;
     }
@@ -125,14 +129,23 @@ void TraceSession::report_drops_if_changed()
     auto per_cpu = kernel_->ringbuf_drops();
     std::uint64_t total = std::accumulate(per_cpu.begin(), per_cpu.end(), std::uint64_t{0});
     std::uint64_t sink_drops = 0;
-    for (auto &sink : sinks_)
-        sink_drops += sink->stats().dropped;
+    {
+        std::lock_guard lock(counters_mutex_);
+        sink_counters_.clear();
+        for (auto &sink : sinks_) {
+            sink_counters_.push_back({sink->name(), sink->stats()});
+            sink_drops += sink_counters_.back().stats.dropped;
+        }
+    }
     if (total == last_drop_total_ && sink_drops == last_sink_drops_)
         return;
     last_drop_total_ = total;
     last_sink_drops_ = sink_drops;
-    summary_.ringbuf_drops = total;
-    summary_.sink_drops = sink_drops;
+    {
+        std::lock_guard lock(counters_mutex_);
+        summary_.ringbuf_drops = total;
+        summary_.sink_drops = sink_drops;
+    }
     DropReport report;
     report.wall_time_ns = wall_now_ns();
     report.sequence = ++sequence_;
@@ -141,6 +154,12 @@ void TraceSession::report_drops_if_changed()
     report.userspace_dropped = sink_drops;
     for (auto &sink : sinks_)
         sink->write(report);
+}
+
+SessionCounters TraceSession::counters() const
+{
+    std::lock_guard lock(counters_mutex_);
+    return {summary_, sink_counters_};
 }
 
 SessionSummary TraceSession::run(const SessionControl &control)
@@ -161,6 +180,10 @@ SessionSummary TraceSession::run(const SessionControl &control)
     };
     while (!done()) {
         int n = reader.poll(options_.poll_timeout_ms);
+        // --wakeup-batch: the kernel may hold back the wake-up, so a timed-out
+        // poll still takes what waits; the poll timeout then bounds latency.
+        if (n == 0)
+            n = reader.drain();
         if (n < 0) {
             spdlog::error("reading the ring buffer failed: {}", std::strerror(-n));
             break;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -35,6 +36,17 @@ struct SessionSummary {
     std::string line() const; // "events: socket-bind=3 ...; drops: ring-buffer=0 sinks=0"
 };
 
+// A sink's counters as of the last loop iteration (for the metrics endpoint).
+struct SinkCounters {
+    std::string name;
+    SinkStats stats;
+};
+
+struct SessionCounters {
+    SessionSummary summary;
+    std::vector<SinkCounters> sinks; // in --sink order
+};
+
 // Signals from outside the core, set from signal handlers.
 struct SessionControl {
     const std::atomic<bool> &stop;
@@ -55,6 +67,8 @@ public:
     void start();
     const ActiveHooks &hooks() const;
     SessionSummary run(const SessionControl &control);
+    // Safe from any thread (the metrics endpoint reads it while run() runs).
+    SessionCounters counters() const;
 
 private:
     void handle_record(const void *data, std::size_t size);
@@ -72,6 +86,8 @@ private:
     std::uint64_t last_drop_total_ = 0;
     std::uint64_t last_sink_drops_ = 0;
     SessionSummary summary_;
+    mutable std::mutex counters_mutex_; // guards summary_ and sink_counters_ against counters()
+    std::vector<SinkCounters> sink_counters_;
     // Open listeners by socket cookie: a close whose port the kernel already
     // released is completed from its listen (or snapshot) record.
     std::unordered_map<std::uint64_t, tl_sock> listeners_;

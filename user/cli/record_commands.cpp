@@ -1,10 +1,284 @@
+// trace-listen record -w FILE: the live trace into a forensic record file.
+// trace-listen replay FILE...: recorded events through the same filters and
+// outputs as live tracing.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+#include <variant>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include "cli/commands.hpp"
+#include "cli/signals.hpp"
+#include "cli/trace_options.hpp"
+#include "enrich/attribution.hpp"
+#include "output/sink_factory.hpp"
+#include "policy/policy_enricher.hpp"
+#include "privileges.hpp"
+#include "record/record_file_sink.hpp"
+#include "record/record_reader.hpp"
+#include "record/replay_time.hpp"
+#include "snapshot/socket_snapshot.hpp"
 
 namespace tl::cli {
 
-void add_record_commands(CLI::App &, CommandAction &)
+namespace {
+
+struct RecordFlags {
+    TraceFlags trace;
+    std::string file;
+    std::string rotate_size = "0";
+    unsigned rotate_count = 5;
+    bool compress = false;
+};
+
+struct ReplayFlags {
+    FilterFlags filter;
+    std::vector<std::string> files;
+    std::string since, until;
+    std::string output = "table";
+    std::vector<std::string> sinks;
+    bool follow = false;
+};
+
+// "0", "512K", "64M", "2G" -> bytes.
+std::uint64_t parse_rotate_size(const std::string &text)
 {
-    // TODO: not implemented yet
+    std::size_t pos = 0;
+    unsigned long long n = 0;
+    try {
+        n = std::stoull(text, &pos);
+    } catch (const std::exception &) {
+        throw CLI::ValidationError("--rotate-size", "'" + text + "' is not a size (e.g. 64M)");
+    }
+    std::string unit = text.substr(pos);
+    int shift = unit.empty() ? 0 : unit == "K" || unit == "k" ? 10 : unit == "M" || unit == "m" ? 20
+                               : unit == "G" || unit == "g"   ? 30 : -1;
+    if (shift < 0)
+        throw CLI::ValidationError("--rotate-size", "'" + text + "' has an unknown unit (K, M, G)");
+    n <<= shift;
+    if (n != 0 && n < 4096)
+        throw CLI::ValidationError("--rotate-size", "'" + text + "' is below 4K");
+    return n;
+}
+
+int run_record(const RecordFlags &flags)
+{
+    SessionOptions options = to_session_options(flags.trace);
+    record::WriterOptions writer{flags.file, parse_rotate_size(flags.rotate_size),
+                                 flags.rotate_count, flags.compress};
+    // Extra live outputs only when asked for: record is quiet by default.
+    std::vector<std::unique_ptr<RecordSink>> sinks;
+    if (!flags.trace.sinks.empty())
+        sinks = make_sinks(flags.trace.sinks, flags.trace.output);
+    std::unique_ptr<Enricher> policy;
+    if (!flags.trace.policy_file.empty())
+        policy = make_policy_enricher(flags.trace.policy_file, flags.trace.alerts_only);
+    if (auto missing = missing_bpf_privileges(); !missing.empty()) {
+        spdlog::error("cannot trace: {}", missing);
+        return exit_failure;
+    }
+    std::unique_ptr<record::RecordFileSink> recorder;
+    try {
+        recorder = std::make_unique<record::RecordFileSink>(writer);
+    } catch (const std::exception &e) {
+        spdlog::error("{}", e.what());
+        return exit_usage;
+    }
+    record::RecordFileSink *rec = recorder.get();
+    sinks.insert(sinks.begin(), std::move(recorder));
+
+    EventFilter filter = options.filter;
+    TraceSession session(std::move(options), std::move(sinks));
+    session.add_enricher(make_attribution_enricher({flags.trace.ancestor_depth}));
+    session.add_enricher(std::move(policy));
+    try {
+        session.start();
+    } catch (const std::exception &e) {
+        spdlog::error("{}", e.what());
+        return exit_failure;
+    }
+    const ActiveHooks &hooks = session.hooks();
+    spdlog::info("{}", hooks.describe());
+    rec->begin({{"bind", bind_hook_name(hooks.bind)},
+                {"state", state_hook_name(hooks.state)},
+                {"cookies_at_create", hooks.cookies_at_create},
+                {"describe", hooks.describe()}});
+    if (!flags.trace.no_snapshot)
+        session.add_initial_events(take_socket_snapshot(filter));
+    SessionControl control = install_signal_handlers();
+    spdlog::info("recording to {}; tracing; Ctrl-C to stop", flags.file);
+    SessionSummary summary = session.run(control);
+    const auto &w = rec->writer_stats();
+    spdlog::info("{}", summary.line());
+    spdlog::info("record: {} frames, {} bytes, {} rotation(s), {} record(s) not written", w.frames,
+                 w.bytes, w.rotations, w.failed);
+    return w.failed ? exit_failure : exit_ok;
+}
+
+// One replay over all files, in the order given.
+class Replay {
+public:
+    Replay(const ReplayFlags &flags, std::vector<std::unique_ptr<RecordSink>> sinks,
+           const SessionControl &control)
+        : flags_(flags), filter_(to_event_filter(flags.filter)), sinks_(std::move(sinks)),
+          control_(control)
+    {
+        if (!flags.since.empty())
+            since_ = record::parse_time_bound(flags.since);
+        if (!flags.until.empty())
+            until_ = record::parse_time_bound(flags.until);
+    }
+
+    int run()
+    {
+        for (std::size_t i = 0; i < flags_.files.size() && !control_.stop; ++i) {
+            bool last = i + 1 == flags_.files.size();
+            try {
+                replay_file(flags_.files[i], flags_.follow && last);
+            } catch (const record::RecordFileError &e) {
+                spdlog::error("{}", e.what());
+                ++unreadable_files_;
+            }
+            flush();
+        }
+        spdlog::info("replay: {} event(s) shown of {} recorded, {} drop report(s); {} damaged "
+                     "stretch(es), {} unreadable file(s)",
+                     shown_, events_, drop_reports_, damaged_, unreadable_files_);
+        if (unreadable_files_)
+            return exit_usage;
+        return damaged_ ? exit_failure : exit_ok;
+    }
+
+private:
+    void flush()
+    {
+        for (auto &s : sinks_)
+            s->flush();
+    }
+
+    bool in_time(std::int64_t wall_ns) const
+    {
+        return (!since_ || wall_ns >= *since_) && (!until_ || wall_ns <= *until_);
+    }
+
+    void handle(record::RecordEntry &entry, const std::string &file)
+    {
+        if (auto *h = std::get_if<record::RecordHeader>(&entry)) {
+            const auto &f = h->fields;
+            spdlog::info("{}: recorded on {} (boot {}), kernel {}, {} by trace-listen {}, file {}",
+                         file, f.value("host", "?"), f.value("boot_id", "?"),
+                         f.contains("kernel") && f["kernel"].is_object()
+                             ? f["kernel"].value("release", "?")
+                             : "?",
+                         f.contains("hooks") && f["hooks"].is_object()
+                             ? f["hooks"].value("describe", "hooks unknown")
+                             : "hooks unknown",
+                         f.value("tool_version", "?"), f.value("file_index", 0));
+        } else if (auto *e = std::get_if<Event>(&entry)) {
+            ++events_;
+            if (!in_time(e->wall_time_ns) || !filter_.matches(*e))
+                return;
+            ++shown_;
+            for (auto &s : sinks_)
+                s->write(*e);
+        } else if (auto *d = std::get_if<DropReport>(&entry)) {
+            ++drop_reports_;
+            if (!in_time(d->wall_time_ns))
+                return;
+            for (auto &s : sinks_)
+                s->write(*d);
+        }
+    }
+
+    static std::uint64_t inode_of(const std::string &path)
+    {
+        struct stat st {};
+        return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+    }
+
+    void replay_file(const std::string &path, bool follow)
+    {
+        auto on_damage = [this](const record::RecordDamage &d) {
+            ++damaged_;
+            spdlog::warn("{}", d.text());
+        };
+        auto reader = std::make_unique<record::RecordReader>(path, on_damage);
+        while (!control_.stop) {
+            if (auto entry = reader->next()) {
+                handle(*entry, path);
+                continue;
+            }
+            if (!follow)
+                break;
+            flush();
+            // `record` rotated: the path is a new file; finish the old one first.
+            std::uint64_t now = inode_of(path);
+            if (now && now != reader->inode()) {
+                while (auto entry = reader->next())
+                    handle(*entry, path);
+                reader->finish();
+                reader = std::make_unique<record::RecordReader>(path, on_damage);
+                continue;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        reader->finish();
+    }
+
+    const ReplayFlags &flags_;
+    EventFilter filter_;
+    std::vector<std::unique_ptr<RecordSink>> sinks_;
+    const SessionControl &control_;
+    std::optional<std::int64_t> since_, until_;
+    std::uint64_t events_ = 0, shown_ = 0, drop_reports_ = 0, damaged_ = 0;
+    std::uint64_t unreadable_files_ = 0;
+};
+
+int run_replay(const ReplayFlags &flags)
+{
+    SessionControl control = install_signal_handlers();
+    std::unique_ptr<Replay> replay;
+    try {
+        replay = std::make_unique<Replay>(flags, make_sinks(flags.sinks, flags.output), control);
+    } catch (const std::invalid_argument &e) {
+        throw CLI::ValidationError(e.what());
+    }
+    return replay->run();
+}
+
+} // namespace
+
+void add_record_commands(CLI::App &app, CommandAction &action)
+{
+    static RecordFlags record;
+    CLI::App *rec = app.add_subcommand("record", "Trace into a forensic record file");
+    add_trace_flags(*rec, record.trace);
+    rec->add_option("-w,--write", record.file, "Record file to write")->required();
+    rec->add_option("--rotate-size", record.rotate_size,
+                    "Start a new file beyond this size (e.g. 64M; 0 = never)");
+    rec->add_option("--rotate-count", record.rotate_count,
+                    "Files kept in all: FILE, FILE.1 ... (default 5)")
+        ->check(CLI::Range(1, 1000));
+    rec->add_flag("--compress", record.compress, "Compress each record with zstd");
+    rec->callback([&action] { action = [] { return run_record(record); }; });
+
+    static ReplayFlags replay;
+    CLI::App *rep = app.add_subcommand("replay", "Show recorded events, filtered like a live trace");
+    add_filter_flags(*rep, replay.filter);
+    rep->add_option("files", replay.files, "Record files, oldest first")->required();
+    rep->add_option("--events", replay.filter.events,
+                    "Event kinds: bind,listen,close,state (default bind,listen,close)");
+    rep->add_option("--since", replay.since, "Only events at or after this time (RFC 3339 or Unix s)");
+    rep->add_option("--until", replay.until, "Only events at or before this time");
+    rep->add_option("-o,--output", replay.output, "Output format: table or json")
+        ->check(CLI::IsMember({"table", "json", "ecs"}));
+    rep->add_option("--sink", replay.sinks, "Output sink TYPE:TARGET[:FORMAT] (repeatable)");
+    rep->add_flag("-f,--follow", replay.follow, "Keep reading the last file as it grows");
+    rep->callback([&action] { action = [] { return run_replay(replay); }; });
 }
 
 } // namespace tl::cli

@@ -1,10 +1,69 @@
+// trace-listen snapshot [filters] [-o table|json]: what listens (TCP) or is
+// bound (UDP) right now in every network namespace, with its processes and
+// containers - an annotated `ss -ltnup` for the whole host - then exit.
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <spdlog/spdlog.h>
+
 #include "cli/commands.hpp"
+#include "cli/trace_options.hpp"
+#include "enrich/attribution.hpp"
+#include "output/record_format.hpp"
+#include "snapshot/socket_snapshot.hpp"
 
 namespace tl::cli {
 
-void add_snapshot_command(CLI::App &, CommandAction &)
+namespace {
+
+struct SnapshotFlags {
+    FilterFlags filter;
+    std::string output = "table";
+    unsigned ancestor_depth = 4;
+};
+
+void write_all(const std::string &text)
 {
-    // TODO: not implemented yet
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size())
+        throw std::runtime_error("cannot write to stdout");
+}
+
+int run_snapshot(const SnapshotFlags &flags)
+{
+    EventFilter filter = to_event_filter(flags.filter); // throws CLI::ValidationError
+    auto format = make_record_format(flags.output);
+    if (geteuid() != 0)
+        spdlog::warn("not root: other network namespaces and other users' processes cannot be "
+                     "read, so the snapshot is incomplete");
+
+    std::vector<Event> events = take_socket_snapshot(filter);
+    AttributionEnricher attribution({flags.ancestor_depth});
+    write_all(format->header());
+    std::uint64_t sequence = 0;
+    for (auto &event : events) {
+        attribution.enrich(event);
+        event.sequence = ++sequence;
+        write_all(format->event(event));
+    }
+    std::fflush(stdout);
+    return exit_ok;
+}
+
+} // namespace
+
+void add_snapshot_command(CLI::App &app, CommandAction &action)
+{
+    static SnapshotFlags flags;
+    CLI::App *cmd = app.add_subcommand(
+        "snapshot", "Print every socket that listens (TCP) or is bound (UDP) now, in every "
+                    "network namespace, with its processes and containers, then exit");
+    add_filter_flags(*cmd, flags.filter);
+    cmd->add_option("-o,--output", flags.output, "Output format: table or json")
+        ->check(CLI::IsMember({"table", "json", "ecs"}));
+    cmd->add_option("--ancestors", flags.ancestor_depth, "Ancestor chain depth (default 4)")
+        ->check(CLI::Range(0, 64));
+    cmd->callback([&action] { action = [] { return run_snapshot(flags); }; });
 }
 
 } // namespace tl::cli

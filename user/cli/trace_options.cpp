@@ -66,13 +66,18 @@ void add_trace_flags(CLI::App &app, TraceFlags &t)
     add_filter_flags(app, t.filter);
     app.add_option("--events", t.filter.events,
                    "Event kinds: bind,listen,close,state (default bind,listen,close)");
-    app.add_option("-o,--output", t.output, "Output format: table or json")
-        ->check(CLI::IsMember({"table", "json", "ecs"}));
+    app.add_option("-o,--output", t.output,
+                   "Format of stdout: table, json (= ecs, Elastic Common Schema) or ocsf")
+        ->check(CLI::IsMember({"table", "json", "ecs", "ocsf"}));
     app.add_option("--duration", t.duration_s, "Stop after this many seconds")
         ->check(CLI::PositiveNumber);
     app.add_option("--count", t.count, "Stop after this many events")->check(CLI::PositiveNumber);
     app.add_option("--ringbuf-size", t.ringbuf_size,
                    "Kernel ring buffer size, a power of two (default 4M)");
+    app.add_option("--wakeup-batch", t.wakeup_batch,
+                   "Wake the reader once N events wait, not for each (less CPU at high "
+                   "rates; latency at low rates up to the 100 ms poll). Default 0")
+        ->check(CLI::Range(0, 65536));
     app.add_option("--bind-hook", t.bind_hook, "Force the bind/listen hook")
         ->check(CLI::IsMember({"auto", "fexit", "kprobe", "syscall"}));
     app.add_option("--state-hook", t.state_hook, "Force the TCP state hook")
@@ -82,8 +87,12 @@ void add_trace_flags(CLI::App &app, TraceFlags &t)
     app.add_option("--ancestors", t.ancestor_depth, "Ancestor chain depth (default 4)")
         ->check(CLI::Range(0, 64));
     app.add_option("--sink", t.sinks,
-                   "Output sink TYPE:TARGET[:FORMAT] (repeatable), e.g. stdout:table, "
-                   "file:/var/log/trace-listen.json:ecs");
+                   "Output sink (repeatable): stdout[:FORMAT] | file:PATH[:FORMAT] | "
+                   "syslog+udp://HOST[:PORT][:FORMAT] | syslog+tcp://HOST[:PORT][:FORMAT] | "
+                   "syslog+unix:///dev/log[:FORMAT], then options ,max-size=100M ,backups=5 "
+                   "(file) ,facility=daemon (syslog) ,queue=10000; FORMAT table|ecs|json|ocsf "
+                   "(default: -o for stdout, ecs otherwise). E.g. --sink stdout:table "
+                   "--sink file:/var/log/trace-listen.json:ecs,max-size=50M");
     app.add_option("--metrics-addr", t.metrics_addr,
                    "Serve Prometheus metrics on ADDR:PORT (loopback when only :PORT)");
     app.add_option("--policy", t.policy_file, "Judge every event against this policy file");
@@ -123,6 +132,7 @@ SessionOptions to_session_options(const TraceFlags &t)
     SessionOptions options;
     options.filter = to_event_filter(t.filter);
     options.kernel.ringbuf_bytes = parse_size(t.ringbuf_size, "--ringbuf-size");
+    options.kernel.wakeup_batch = t.wakeup_batch;
     options.kernel.capture_args = !t.no_args;
     options.kernel.bind_hook = t.bind_hook == "fexit"    ? BindHook::Fexit
                                : t.bind_hook == "kprobe" ? BindHook::Kprobe

@@ -2,9 +2,30 @@
 
 namespace tl {
 
-std::unique_ptr<Enricher> make_attribution_enricher(const AttributionOptions &)
+AttributionEnricher::AttributionEnricher(const AttributionOptions &options)
+    : processes_(options.process_cache_capacity, options.ancestor_depth),
+      containers_(options.container_cache_capacity), holder_hint_(containers_)
 {
-    return nullptr; // TODO(attribution): /proc cache and container naming
+}
+
+void AttributionEnricher::enrich(Event &event)
+{
+    const tl_task &task = event.raw.task;
+    if (!event.process)
+        event.process = processes_.details_for(task);
+    if (!event.container)
+        event.container = containers_.details_for(task);
+    for (auto &holder : event.extra_holders)
+        if (!holder.process)
+            holder.process = processes_.details_for(holder.task);
+    holder_hint_.annotate(event);
+}
+
+void AttributionEnricher::reload() { processes_.clear_names(); }
+
+std::unique_ptr<Enricher> make_attribution_enricher(const AttributionOptions &options)
+{
+    return std::make_unique<AttributionEnricher>(options);
 }
 
 } // namespace tl

@@ -1,14 +1,38 @@
 // Completes the kernel's process record from /proc and names the container.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 
+#include "enrich/container_cache.hpp"
+#include "enrich/port_holder_hint.hpp"
+#include "enrich/process_cache.hpp"
 #include "enricher.hpp"
 
 namespace tl {
 
 struct AttributionOptions {
     unsigned ancestor_depth = 4;
+    std::size_t process_cache_capacity = 8192;   // (pid, start) entries
+    std::size_t container_cache_capacity = 1024; // cgroup entries
+};
+
+// Fills Event::process and Event::container (also of snapshot holders) and,
+// for EADDRINUSE binds, Event::holder_hint.  Never waits for a process:
+// what /proc no longer has comes from the kernel record and is marked so.
+class AttributionEnricher : public Enricher {
+public:
+    explicit AttributionEnricher(const AttributionOptions &options);
+    void enrich(Event &event) override;
+    void reload() override; // forgets user/group names (passwd may have changed)
+
+    const ProcessCache &processes() const { return processes_; }
+    const ContainerCache &containers() const { return containers_; }
+
+private:
+    ProcessCache processes_;
+    ContainerCache containers_;
+    PortHolderHint holder_hint_;
 };
 
 std::unique_ptr<Enricher> make_attribution_enricher(const AttributionOptions &options);

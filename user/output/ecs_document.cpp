@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 
 #include "event_decode.hpp"
+#include "output/host_metadata.hpp"
 #include "output/event_text.hpp"
 #include "socket_facts.hpp"
 #include "text_escape.hpp"
@@ -98,8 +99,35 @@ void add_process(json &doc, const Event &e)
         }
         doc["trace_listen"]["enrichment"] =
             p->source == EnrichmentSource::Proc ? "proc" : "kernel";
+        if (!p->ancestors.empty() && p->ancestors.front().pid == t.ppid &&
+            !p->ancestors.front().executable.empty())
+            set_text(doc, {"process", "parent", "executable"}, p->ancestors.front().executable);
     } else {
         doc["trace_listen"]["enrichment"] = "kernel";
+    }
+    // The process was gone before /proc could be read: say which fields are
+    // only what the kernel captured (executable basename, cut command line).
+    if (t.pid && (!e.process || e.process->source == EnrichmentSource::Kernel)) {
+        json kernel_only = json::array();
+        if (doc["process"].contains("executable"))
+            kernel_only.push_back("process.executable");
+        if (doc["process"].contains("args"))
+            kernel_only.insert(kernel_only.end(), {"process.args", "process.command_line"});
+        doc["trace_listen"]["kernel_only_fields"] = std::move(kernel_only);
+    }
+    // Snapshot: every other process holding the same socket (forked servers).
+    if (!e.extra_holders.empty()) {
+        json holders = json::array();
+        for (const auto &h : e.extra_holders) {
+            json item = {{"pid", h.task.pid}};
+            item["name"] = to_valid_utf8(c_field(h.task.comm, sizeof h.task.comm));
+            if (h.process && !h.process->executable.empty())
+                item["executable"] = to_valid_utf8(h.process->executable);
+            if (h.process && !h.process->entity_id.empty())
+                item["entity_id"] = h.process->entity_id;
+            holders.push_back(std::move(item));
+        }
+        doc["trace_listen"]["other_holders"] = std::move(holders);
     }
     if (t.flags & TL_TASK_FROM_OWNER)
         doc["trace_listen"]["attribution"] = "socket-owner";
@@ -139,12 +167,18 @@ void add_network(json &doc, const Event &e)
     doc["network"]["type"] = family_name(s.family);
     if (s.protocol)
         doc["network"]["iana_number"] = std::to_string(s.protocol);
-    doc["server"]["ip"] = address_text(s.family, s.addr);
-    doc["server"]["port"] = s.port;
+    // The local end is the server, except on a connection this host opened.
+    const bool outgoing = e.raw.flags & TL_EVENT_ACTIVE_OPEN;
+    const char *local = outgoing ? "client" : "server";
+    const char *remote = outgoing ? "server" : "client";
+    doc[local]["ip"] = address_text(s.family, s.addr);
+    doc[local]["port"] = s.port;
     if (e.raw.flags & TL_EVENT_HAS_PEER && s.peer_port) {
-        doc["client"]["ip"] = address_text(s.family, s.peer_addr);
-        doc["client"]["port"] = s.peer_port;
+        doc[remote]["ip"] = address_text(s.family, s.peer_addr);
+        doc[remote]["port"] = s.peer_port;
     }
+    if (e.raw.flags & (TL_EVENT_ACTIVE_OPEN | TL_EVENT_PASSIVE_OPEN))
+        doc["network"]["direction"] = outgoing ? "egress" : "ingress";
 
     json &tl = doc["trace_listen"];
     if (s.cookie)
@@ -171,6 +205,47 @@ void add_network(json &doc, const Event &e)
     tl["hook"] = hook_name(e.raw.hook);
 }
 
+// Who reports: the same on every document, so a SIEM can tell hosts, reboots
+// (host.boot.id) and agent restarts (agent.ephemeral_id) apart.
+void add_reporter(json &doc)
+{
+    doc["ecs"]["version"] = "8.11.0";
+    const HostMetadata &h = host_metadata();
+    set_text(doc, {"host", "name"}, h.hostname);
+    set_text(doc, {"host", "hostname"}, h.hostname);
+    if (!h.id.empty())
+        doc["host"]["id"] = h.id;
+    if (!h.boot_id.empty())
+        doc["host"]["boot"]["id"] = h.boot_id;
+    doc["host"]["architecture"] = h.architecture;
+    doc["host"]["os"] = {{"type", "linux"}, {"kernel", h.kernel}};
+    if (!h.os_name.empty())
+        set_text(doc, {"host", "os", "name"}, h.os_name);
+    if (!h.os_version.empty())
+        set_text(doc, {"host", "os", "version"}, h.os_version);
+    if (!h.os_family.empty())
+        set_text(doc, {"host", "os", "family"}, h.os_family);
+    const AgentMetadata &a = agent_metadata();
+    doc["agent"] = {{"name", a.name}, {"type", a.type}, {"version", a.version}};
+    if (!a.id.empty())
+        doc["agent"]["id"] = a.id;
+    if (!a.ephemeral_id.empty())
+        doc["agent"]["ephemeral_id"] = a.ephemeral_id;
+}
+
+// A listener is the destination of the connections it will accept: mirror
+// server.* so rules written against destination.* match, and list every IP
+// in related.ip for pivoting.
+void add_destination_and_related(json &doc)
+{
+    const json &server = doc["server"];
+    doc["destination"] = {{"ip", server["ip"]}, {"port", server["port"]}};
+    json related = json::array({server["ip"]});
+    if (doc.contains("client") && doc["client"]["ip"] != server["ip"])
+        related.push_back(doc["client"]["ip"]);
+    doc["related"]["ip"] = std::move(related);
+}
+
 } // namespace
 
 json ecs_document(const Event &e)
@@ -192,6 +267,8 @@ json ecs_document(const Event &e)
     add_network(doc, e);
     add_process(doc, e);
     add_container(doc, e);
+    add_destination_and_related(doc);
+    add_reporter(doc);
     if (e.verdict) {
         doc["trace_listen"]["policy"] = {{"verdict", e.verdict->verdict},
                                          {"rule_id", e.verdict->rule_id},
@@ -209,6 +286,7 @@ json ecs_drop_document(const DropReport &r)
                     {"type", json::array({"info"})},
                     {"action", "events-dropped"},
                     {"sequence", r.sequence}};
+    add_reporter(doc);
     doc["trace_listen"]["drops"] = {{"ringbuf_total", r.total},
                                     {"ringbuf_per_cpu", r.per_cpu},
                                     {"userspace_total", r.userspace_dropped}};

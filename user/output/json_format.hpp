@@ -1,9 +1,14 @@
 // One ECS JSON document per line.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include "output/record_format.hpp"
 
 namespace tl {
+
+// One document as one line that is safe for files, pipes and terminals.
+std::string json_line(const nlohmann::json &doc);
 
 class JsonFormat final : public RecordFormat {
 public:

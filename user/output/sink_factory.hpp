@@ -1,4 +1,17 @@
 // Sinks from the command line's --sink specifications.
+//
+//   --sink TYPE[:TARGET][:FORMAT][,OPTION=VALUE...]
+//
+//   stdout[:FORMAT]                               direct, no queue
+//   file:PATH[:FORMAT][,max-size=100M][,backups=5][,queue=10000]
+//   syslog+udp://HOST[:PORT][:FORMAT][,facility=daemon][,queue=10000]
+//   syslog+tcp://HOST[:PORT][:FORMAT][,facility=daemon][,queue=10000]
+//   syslog+unix:///PATH[:FORMAT][,facility=daemon][,queue=10000]
+//   syslog                                        = syslog+unix:///dev/log
+//
+// FORMAT is table, json/ecs or ocsf: stdout defaults to -o, the others to
+// ecs.  PORT defaults to 514; IPv6 hosts go in brackets.  OPTIONs are the
+// trailing ",key=value" parts; max-size takes K/M/G, 0 turns rotation off.
 #pragma once
 
 #include <memory>
@@ -14,5 +27,14 @@ namespace tl {
 // naming the bad spec.
 std::vector<std::unique_ptr<RecordSink>> make_sinks(const std::vector<std::string> &specs,
                                                     std::string_view default_format);
+
+// One spec, parsed (exposed for tests and error messages).
+struct SinkSpec {
+    std::string type;   // stdout, file, syslog+udp, syslog+tcp, syslog+unix
+    std::string target; // path, //host:port, ///path; empty for stdout
+    std::string format; // empty: the type's default
+    std::vector<std::pair<std::string, std::string>> options;
+};
+SinkSpec parse_sink_spec(const std::string &spec);
 
 } // namespace tl

@@ -1,0 +1,54 @@
+// Userspace cost per event, for callgrind: N synthetic kernel records through
+// decode -> attribution (cache warm after the first) -> ECS JSON line.
+// scripts/bench runs it at two N under `valgrind --tool=callgrind` and
+// divides the difference in instructions by the difference in N, so start-up
+// costs cancel out.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "enrich/attribution.hpp"
+#include "event_decode.hpp"
+#include "output/record_format.hpp"
+
+int main(int argc, char **argv)
+{
+    long n = argc > 1 ? std::atol(argv[1]) : 1000;
+    tl_event raw{};
+    raw.kind = TL_EVENT_LISTEN;
+    raw.hook = TL_HOOK_SYSCALL_TP;
+    raw.sock.family = 2;
+    raw.sock.protocol = 6;
+    raw.sock.type = 1;
+    raw.sock.addr[0] = 127;
+    raw.sock.addr[3] = 1;
+    raw.sock.backlog = 128;
+    raw.sock.cookie = 4242;
+    raw.task.pid = raw.task.tid = static_cast<__u32>(getpid()); // a live process: /proc is there
+    raw.task.ppid = static_cast<__u32>(getppid());
+    std::strcpy(raw.task.comm, "nginx");
+    std::strcpy(raw.task.parent_comm, "systemd");
+    std::strcpy(raw.task.exe, "nginx");
+    std::strcpy(raw.task.cgroup_name, "nginx.service");
+    static const char args[] = "nginx\0-g\0daemon off;";
+    std::memcpy(raw.task.args, args, sizeof args);
+    raw.task.args_len = sizeof args;
+
+    auto enricher = tl::make_attribution_enricher({4});
+    auto format = tl::make_record_format("json");
+    std::size_t bytes = 0;
+    for (long i = 0; i < n; ++i) {
+        raw.ts_ns = 1'000'000'000ull + static_cast<unsigned long long>(i);
+        raw.sock.port = static_cast<__u16>(1024 + i % 60000);
+        auto event = tl::decode_event(&raw, sizeof raw);
+        if (!event)
+            return 1;
+        event->sequence = static_cast<std::uint64_t>(i + 1);
+        enricher->enrich(*event);
+        bytes += format->event(*event).size();
+    }
+    std::printf("events %ld\nbytes %zu\n", n, bytes);
+    return 0;
+}

@@ -1,0 +1,239 @@
+// trace-listen record / replay against the real kernel: what was recorded
+// replays with every field, through the same filters and formats, and a
+// record cut short by SIGKILL still replays, saying what it lost.
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "record/record_reader.hpp"
+#include "support/sockets.hpp"
+#include "support/tracer_process.hpp"
+
+using namespace tl::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir()
+    {
+        char tmpl[] = "/tmp/tl-record-it-XXXXXX";
+        path = mkdtemp(tmpl);
+    }
+    ~TempDir() { fs::remove_all(path); }
+};
+
+// Listen events of this process in a record file (read with the real reader).
+std::vector<tl::Event> recorded_listens(const std::string &path)
+{
+    std::vector<tl::Event> found;
+    try {
+        tl::record::RecordReader reader(path, nullptr);
+        while (auto entry = reader.next())
+            if (auto *e = std::get_if<tl::Event>(&*entry))
+                if (e->kind == tl::EventKind::Listen &&
+                    e->raw.task.pid == static_cast<std::uint32_t>(getpid()))
+                    found.push_back(*e);
+    } catch (const tl::record::RecordFileError &) {
+        // not created yet
+    }
+    return found;
+}
+
+// Waits (bounded, not timed) until `n` listens of ours are in the file.
+bool wait_recorded(const std::string &path, std::size_t n)
+{
+    for (int i = 0; i < 300; ++i) {
+        if (recorded_listens(path).size() >= n)
+            return true;
+        std::this_thread::sleep_for(100ms);
+    }
+    return false;
+}
+
+struct Replay {
+    int status;
+    std::vector<Json> lines;
+    std::string err;
+};
+
+Replay replay(std::vector<std::string> args)
+{
+    args.insert(args.begin(), "replay");
+    TracerProcess p(args, /*wait_ready=*/false);
+    int status = p.wait(60s);
+    Replay r{status, {}, p.err()};
+    if (args.size() > 2 && std::find(args.begin(), args.end(), "json") != args.end())
+        r.lines = p.json_lines();
+    return r;
+}
+
+std::vector<Json> listens_on(const std::vector<Json> &lines, int port)
+{
+    std::vector<Json> out;
+    for (auto &l : events_of(lines, "socket-listen", getpid()))
+        if (l.value("/server/port"_json_pointer, -1) == port)
+            out.push_back(l);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("record then replay gives the same ECS documents the live trace printed")
+{
+    TL_REQUIRE_BPF();
+    TempDir dir;
+    std::string file = (dir.path / "trace.tlr").string();
+    std::string pid = std::to_string(getpid());
+    TracerProcess rec({"record", "-w", file, "--pid", pid, "--no-snapshot", "--sink", "stdout:json"});
+    Fd a = tcp_listener("127.0.0.1", 0, 5);
+    Fd b = tcp_listener("::1", 0, 6);
+    int port_a = local_port(a.get()), port_b = local_port(b.get());
+    REQUIRE(wait_recorded(file, 2));
+    a.reset(); // a close event too
+    std::this_thread::sleep_for(300ms);
+    REQUIRE(rec.stop() == 0);
+    CHECK(rec.err().find("record: ") != std::string::npos);
+
+    auto live = rec.json_lines();
+    Replay r = replay({file, "-o", "json"});
+    INFO("replay stderr:\n" << r.err);
+    REQUIRE(r.status == 0);
+    CHECK(r.err.find("recorded on") != std::string::npos);
+    CHECK(r.err.find("boot") != std::string::npos);
+    for (int port : {port_a, port_b}) {
+        auto l = listens_on(live, port), p = listens_on(r.lines, port);
+        REQUIRE(l.size() == 1);
+        REQUIRE(p.size() == 1);
+        // Every field, the sequence number included; only the agent's
+        // per-run id differs (the replaying process is another agent run).
+        p[0]["agent"].erase("ephemeral_id");
+        l[0]["agent"].erase("ephemeral_id");
+        CHECK(p[0] == l[0]);
+        CHECK(p[0]["process"]["parent"]["pid"] == getppid());
+        CHECK_FALSE(p[0]["process"]["executable"].get<std::string>().empty());
+    }
+    // The same number of our events, live and replayed (binds, listens, a close).
+    auto ours = [&](const std::vector<Json> &lines) {
+        std::size_t n = 0;
+        for (auto &l : lines)
+            n += l.value("/process/pid"_json_pointer, -1) == getpid();
+        return n;
+    };
+    CHECK(ours(r.lines) == ours(live));
+    CHECK(ours(r.lines) >= 5);
+
+    SECTION("filters and time bounds apply as in a live trace")
+    {
+        auto only_b = replay({file, "-o", "json", "--port", std::to_string(port_b)});
+        REQUIRE(only_b.status == 0);
+        CHECK(listens_on(only_b.lines, port_a).empty());
+        CHECK(listens_on(only_b.lines, port_b).size() == 1);
+        auto v4 = replay({file, "-o", "json", "-4", "--events", "listen"});
+        CHECK(listens_on(v4.lines, port_a).size() == 1);
+        CHECK(listens_on(v4.lines, port_b).empty());
+        CHECK(events_of(v4.lines, "socket-bind", getpid()).empty());
+        auto future = replay({file, "-o", "json", "--since", "2200-01-01T00:00:00Z"});
+        CHECK(future.status == 0);
+        CHECK(events_of(future.lines, "socket-listen", getpid()).empty());
+        auto past = replay({file, "-o", "json", "--until", "2000-01-01T00:00:00Z"});
+        CHECK(events_of(past.lines, "socket-listen", getpid()).empty());
+        auto table = replay({file, "-o", "table", "--port", std::to_string(port_a)});
+        CHECK(table.status == 0);
+    }
+}
+
+TEST_CASE("a record cut by SIGKILL replays up to the cut and says where it was cut")
+{
+    TL_REQUIRE_BPF();
+    TempDir dir;
+    std::string file = (dir.path / "killed.tlr").string();
+    TracerProcess rec({"record", "-w", file, "--pid", std::to_string(getpid()), "--no-snapshot"});
+    std::vector<Fd> fds;
+    for (int i = 0; i < 5; ++i)
+        fds.push_back(tcp_listener("127.0.0.1", 0));
+    REQUIRE(wait_recorded(file, 5));
+    rec.stop(SIGKILL);
+    // What SIGKILL in the middle of a write leaves: the start of a frame.
+    auto whole = fs::file_size(file);
+    {
+        FILE *f = std::fopen(file.c_str(), "ab");
+        std::fwrite("TLRF\x02\x00\x00\x00\x10\x00", 1, 10, f);
+        std::fclose(f);
+    }
+    Replay r = replay({file, "-o", "json"});
+    INFO(r.err);
+    CHECK(r.status == 1); // damage found: said on stderr and in the exit status
+    CHECK(r.err.find("byte " + std::to_string(whole)) != std::string::npos);
+    CHECK(r.err.find("cut short") != std::string::npos);
+    for (auto &fd : fds)
+        CHECK(listens_on(r.lines, local_port(fd.get())).size() == 1);
+}
+
+TEST_CASE("record rotates compressed files by size and replay reads them in order")
+{
+    TL_REQUIRE_BPF();
+    TempDir dir;
+    std::string file = (dir.path / "rot.tlr").string();
+    TracerProcess rec({"record", "-w", file, "--pid", std::to_string(getpid()), "--no-snapshot",
+                       "--compress", "--rotate-size", "8K", "--rotate-count", "3"});
+    for (int i = 0; i < 60; ++i)
+        tcp_listener("127.0.0.1", 0); // listen and close at once
+    REQUIRE(wait_recorded(file, 1));
+    std::this_thread::sleep_for(500ms);
+    REQUIRE(rec.stop() == 0);
+    CHECK(fs::exists(file + ".1"));
+    CHECK(fs::exists(file + ".2"));
+    CHECK_FALSE(fs::exists(file + ".3"));
+    for (auto p : {file, file + ".1", file + ".2"})
+        CHECK(fs::file_size(p) <= 8 * 1024);
+    Replay r = replay({file + ".2", file + ".1", file, "-o", "json"});
+    INFO(r.err);
+    CHECK(r.status == 0);
+    auto listens = events_of(r.lines, "socket-listen", getpid());
+    REQUIRE(listens.size() > 3);
+    for (std::size_t i = 1; i < listens.size(); ++i)
+        CHECK(listens[i]["event"]["sequence"] > listens[i - 1]["event"]["sequence"]);
+    // The oldest files rotated away: the newest events are all still there.
+    CHECK(listens.back()["server"]["port"] > 0);
+}
+
+TEST_CASE("replay --follow prints events as the record grows")
+{
+    TL_REQUIRE_BPF();
+    TempDir dir;
+    std::string file = (dir.path / "follow.tlr").string();
+    TracerProcess rec({"record", "-w", file, "--pid", std::to_string(getpid()), "--no-snapshot"});
+    TracerProcess follow({"replay", "--follow", "-o", "json", file}, /*wait_ready=*/false);
+    Fd fd = tcp_listener("127.0.0.1", 0);
+    int port = local_port(fd.get());
+    auto seen = follow.wait_for_json([&](const Json &j) {
+        return j.value("/event/action"_json_pointer, "") == "socket-listen" &&
+               j.value("/server/port"_json_pointer, -1) == port;
+    }, 20s);
+    INFO(follow.err());
+    CHECK(seen.has_value());
+    CHECK(follow.stop() == 0);
+    CHECK(rec.stop() == 0);
+}
+
+TEST_CASE("replay refuses files that are not records and bad flags, with exit code 2")
+{
+    TempDir dir;
+    std::string text = (dir.path / "notes.txt").string();
+    shell("echo 'not a record' > " + text);
+    Replay r = replay({text});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("not a trace-listen record file") != std::string::npos);
+    Replay missing = replay({(dir.path / "missing").string()});
+    CHECK(missing.status == 2);
+    CHECK(missing.err.find("cannot open") != std::string::npos);
+    Replay bad_time = replay({text, "--since", "yesterday"});
+    CHECK(bad_time.status == 2);
+    CHECK(bad_time.err.find("not a time") != std::string::npos);
+}

@@ -1,0 +1,43 @@
+// Hand-made events for the SIEM format and sink unit tests.
+#pragma once
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <string>
+
+#include "event.hpp"
+
+namespace tl::test {
+
+// A TCP event on 127.0.0.1:port; comm copied byte for byte (at most 15 bytes,
+// as the kernel keeps it).
+inline Event siem_event(EventKind kind, std::uint16_t port, const std::string &comm = "server",
+                        int error = 0)
+{
+    Event e;
+    e.kind = kind;
+    e.raw.kind = kind == EventKind::Bind ? TL_EVENT_BIND : kind == EventKind::Close ? TL_EVENT_CLOSE
+                                                                                     : TL_EVENT_LISTEN;
+    e.raw.error = error;
+    e.wall_time_ns = 1'700'000'000'123'456'789;
+    e.sequence = 7;
+    tl_sock &s = e.raw.sock;
+    s.family = AF_INET;
+    inet_pton(AF_INET, "127.0.0.1", s.addr);
+    s.protocol = IPPROTO_TCP;
+    s.type = SOCK_STREAM;
+    s.port = port;
+    s.req_port = port;
+    tl_task &t = e.raw.task;
+    t.pid = t.tid = 4242;
+    t.ppid = 1;
+    std::memcpy(t.comm, comm.data(), std::min(comm.size(), sizeof t.comm - 1));
+    std::strcpy(t.parent_comm, "init");
+    t.flags = TL_TASK_NO_ARGS;
+    return e;
+}
+
+} // namespace tl::test

@@ -1,0 +1,71 @@
+#include "enrich/process_cache.hpp"
+
+#include "enrich/ancestry.hpp"
+#include "enrich/entity_id.hpp"
+#include "enrich/proc_reader.hpp"
+#include "event_decode.hpp"
+#include "text_escape.hpp"
+
+namespace tl {
+
+namespace {
+
+// The kernel's exe is the basename cut to TL_EXE_LEN-1 bytes.  /proc's
+// executable belongs to the event's program only if it has that name: a
+// process that exec'd after the event has the same (pid, start) but another
+// program, and its /proc details would be wrong for the event.
+bool same_program(const std::string &proc_exe, const tl_task &task)
+{
+    std::string_view kernel_exe = c_field(task.exe, sizeof task.exe);
+    if (kernel_exe.empty() || proc_exe.empty())
+        return true;
+    return base_name(proc_exe).compare(0, kernel_exe.size(), kernel_exe) == 0;
+}
+
+} // namespace
+
+ProcessCache::ProcessCache(std::size_t capacity, unsigned ancestor_depth)
+    : cache_(capacity), ancestor_depth_(ancestor_depth)
+{
+}
+
+std::shared_ptr<const ProcessDetails> ProcessCache::details_for(const tl_task &task)
+{
+    if (task.pid == 0)
+        return nullptr;
+    ProcessKey key{task.pid, task.start_ns};
+    if (auto cached = cache_.get(key); cached && same_program((*cached)->executable, task))
+        return *cached;
+    auto details = build(task);
+    cache_.put(key, details);
+    return details;
+}
+
+std::shared_ptr<const ProcessDetails> ProcessCache::build(const tl_task &task)
+{
+    auto d = std::make_shared<ProcessDetails>();
+    std::uint64_t start_ticks = monotonic_ns_to_boot_ticks(task.start_ns);
+    d->start_wall_ns = monotonic_to_wall_ns(task.start_ns);
+    d->entity_id = process_entity_id(task.pid, start_ticks);
+    d->user_name = names_.user(task.uid);
+    d->group_name = names_.group(task.gid);
+    d->ancestors = ancestors_of(task, ancestor_depth_);
+
+    auto st = read_proc_stat(task.pid);
+    if (st && same_start(task.start_ns, st->start_ticks)) {
+        std::string exe = read_proc_exe(task.pid);
+        auto args = read_proc_cmdline(task.pid);
+        // Read the start again: the process may have exited and its pid been
+        // reused while we read exe and cmdline.
+        auto again = read_proc_stat(task.pid);
+        if (again && again->start_ticks == st->start_ticks && same_program(exe, task) &&
+            !exe.empty()) {
+            d->executable = std::move(exe);
+            d->args = std::move(args);
+            d->source = EnrichmentSource::Proc;
+        }
+    }
+    return d;
+}
+
+} // namespace tl

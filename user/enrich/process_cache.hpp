@@ -1,0 +1,51 @@
+// Userspace completion of a kernel task record, cached by (pid, start time)
+// so that a reused pid never inherits another process's details, and bounded
+// so that millions of short processes cannot grow the tracer.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "enrich/lru_cache.hpp"
+#include "enrich/user_names.hpp"
+#include "event.hpp"
+
+namespace tl {
+
+struct ProcessKey {
+    std::uint32_t pid = 0;
+    std::uint64_t start_ns = 0;
+    bool operator==(const ProcessKey &) const = default;
+};
+
+struct ProcessKeyHash {
+    std::size_t operator()(const ProcessKey &k) const
+    {
+        return std::hash<std::uint64_t>()(k.start_ns * 0x9E3779B97F4A7C15ULL ^ k.pid);
+    }
+};
+
+class ProcessCache {
+public:
+    ProcessCache(std::size_t capacity, unsigned ancestor_depth);
+
+    // Never blocks on the process: when /proc no longer has it (or has a
+    // different process under that pid) the details come from the kernel
+    // record alone and say so (source Kernel).  nullptr for pid 0.
+    std::shared_ptr<const ProcessDetails> details_for(const tl_task &task);
+
+    std::size_t size() const { return cache_.size(); }
+    std::size_t capacity() const { return cache_.capacity(); }
+    std::uint64_t evictions() const { return cache_.evictions(); }
+    void clear_names() { names_.clear(); }
+
+private:
+    std::shared_ptr<const ProcessDetails> build(const tl_task &task);
+
+    LruCache<ProcessKey, std::shared_ptr<const ProcessDetails>, ProcessKeyHash> cache_;
+    UserNames names_;
+    unsigned ancestor_depth_;
+};
+
+} // namespace tl

@@ -1,0 +1,128 @@
+#include "policy/compliance_output.hpp"
+
+#include <fmt/format.h>
+
+#include "output/event_text.hpp"
+#include "policy/service_names.hpp"
+#include "socket_facts.hpp"
+#include "text_escape.hpp"
+
+namespace tl {
+
+namespace {
+
+constexpr const char *row_format = "{:<10} {:<8} {:<24} {:<5} {:<22} {:>5} {:<12} {:>7} {:<16} {}\n";
+
+std::string service_of(const tl_sock &s)
+{
+    return system_service_names().name_of(s.port, transport_name(s.protocol, s.type));
+}
+
+std::string exposure_text(const tl_sock &s)
+{
+    std::string text(exposure_name(exposure_of(s.family, s.addr)));
+    if (is_dual_stack(s))
+        text += " (ipv4+ipv6)";
+    return text;
+}
+
+std::string summary_line(const ComplianceReport &r)
+{
+    std::string seen = fmt::format("{} listeners ({} from the snapshot", r.listeners,
+                                   r.from_snapshot);
+    if (r.watch_seconds > 0)
+        seen += fmt::format(", {} more during the {:g}s watch", r.from_watch, r.watch_seconds);
+    seen += ")";
+    if (r.lost_events)
+        seen += fmt::format("; WARNING: {} events were lost during the watch, listeners may be "
+                            "missing from this check",
+                            r.lost_events);
+    if (r.compliant())
+        return fmt::format("compliant: {} against {}\n", seen, r.policy_source);
+    std::string kinds;
+    for (auto &[kind, n] : r.findings_by_kind())
+        kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", n, kind);
+    return fmt::format("NOT compliant: {} findings ({}); {} against {}\n", r.findings.size(),
+                       kinds, seen, r.policy_source);
+}
+
+} // namespace
+
+std::string compliance_table(const ComplianceReport &report)
+{
+    std::string out;
+    if (!report.findings.empty())
+        out += fmt::format(row_format, "FINDING", "SEVERITY", "RULE", "PROTO", "ADDRESS", "PORT",
+                           "SERVICE", "PID", "PROCESS", "DETAIL");
+    for (const auto &f : report.findings) {
+        std::string rule = f.rule_id.empty() ? "-" : escape_for_terminal(f.rule_id);
+        if (!f.listener) {
+            out += fmt::format(row_format, f.kind, f.severity, rule, "-", "-", "-", "-", "-", "-",
+                               escape_for_terminal(f.description));
+            continue;
+        }
+        const tl_sock &s = f.listener->raw.sock;
+        const tl_task &t = f.listener->raw.task;
+        std::string service = service_of(s);
+        std::string detail = exposure_text(s) + "; seen in " + f.seen;
+        if (f.closed)
+            detail += ", closed during the watch";
+        if (!f.description.empty())
+            detail += "; " + escape_for_terminal(f.description);
+        // The snapshot may find a socket whose holder it could not see.
+        std::string pid = t.pid ? std::to_string(t.pid) : "-";
+        std::string comm = escape_for_terminal(c_field(t.comm, sizeof t.comm));
+        out += fmt::format(row_format, f.kind, f.severity, rule, transport_name(s.protocol, s.type),
+                           address_text(s.family, s.addr), s.port, service.empty() ? "-" : service,
+                           pid, comm.empty() ? "-" : comm, detail);
+    }
+    return out + summary_line(report);
+}
+
+nlohmann::json compliance_json(const ComplianceReport &report)
+{
+    using nlohmann::json;
+    json findings = json::array();
+    for (const auto &f : report.findings) {
+        json j = {{"finding", f.kind},
+                  {"severity", f.severity},
+                  {"rule", {{"id", f.rule_id}, {"description", to_valid_utf8(f.description)}}}};
+        if (f.listener) {
+            const Event &e = *f.listener;
+            const tl_sock &s = e.raw.sock;
+            const tl_task &t = e.raw.task;
+            j["server"] = {{"ip", address_text(s.family, s.addr)}, {"port", s.port}};
+            j["service"] = service_of(s);
+            j["network"] = {{"transport", transport_name(s.protocol, s.type)},
+                            {"type", family_name(s.family)}};
+            j["process"] = {{"pid", t.pid},
+                            {"name", to_valid_utf8(c_field(t.comm, sizeof t.comm))},
+                            {"executable", to_valid_utf8(process_executable(e))}};
+            j["user"] = {{"id", std::to_string(t.uid)}};
+            if (e.process && !e.process->user_name.empty())
+                j["user"]["name"] = to_valid_utf8(e.process->user_name);
+            if (e.container && !e.container->id.empty())
+                j["container"] = {{"id", e.container->id}};
+            j["trace_listen"] = {{"exposure", exposure_name(exposure_of(s.family, s.addr))},
+                                 {"dual_stack", is_dual_stack(s)},
+                                 {"netns", s.netns},
+                                 {"seen", f.seen},
+                                 {"closed_during_watch", f.closed}};
+        }
+        findings.push_back(std::move(j));
+    }
+    json counts = json::object();
+    for (auto &[kind, n] : report.findings_by_kind())
+        counts[kind] = n;
+    return {{"policy", to_valid_utf8(report.policy_source)},
+            {"compliant", report.compliant()},
+            {"listeners", {{"total", report.listeners},
+                           {"from_snapshot", report.from_snapshot},
+                           {"from_watch", report.from_watch}}},
+            {"watch_seconds", report.watch_seconds},
+            {"lost_events", report.lost_events},
+            {"findings_by_kind", counts},
+            {"findings", findings}};
+}
+
+} // namespace tl
