@@ -213,7 +213,12 @@ static __always_inline bool sock_wanted(const struct tl_sock *s)
 		return false;
 	if (filter_netns && s->netns != filter_netns)
 		return false;
-	if (filter_nports) {
+	/*
+	 * A listener the tracer did not see start (found by the snapshot) has
+	 * released its port by the time it closes: let userspace, which knows
+	 * the port from the snapshot, apply the port filter to it.
+	 */
+	if (filter_nports && (s->port || s->req_port)) {
 		bool hit = false;
 
 		for (int i = 0; i < TL_MAX_FILTER_PORTS; i++) {

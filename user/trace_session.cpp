@@ -96,7 +96,6 @@ void TraceSession::emit(Event &event)
 {
     if (options_.max_events && emitted_ >= options_.max_events)
         return;
-    track_listener(event);
     for (auto &enricher : enrichers_)
         enricher->enrich(event);
     if (event.suppressed)
@@ -119,9 +118,15 @@ void TraceSession::handle_record(const void *data, std::size_t size)
         ++summary_.decode_errors;
         return;
     }
-    if (!options_.filter.matches(*event))
-        return;
-    emit(*event);
+    offer(*event);
+}
+
+void TraceSession::offer(Event &event)
+{
+    // First complete a close from its listen, so filters see its port.
+    track_listener(event);
+    if (options_.filter.matches(event))
+        emit(event);
 }
 
 void TraceSession::report_drops_if_changed()
@@ -169,8 +174,7 @@ SessionSummary TraceSession::run(const SessionControl &control)
     RingReader reader(kernel_->ringbuf_fd(),
                       [this](const void *data, std::size_t size) { handle_record(data, size); });
     for (auto &event : initial_events_)
-        if (options_.filter.matches(event))
-            emit(event);
+        offer(event);
     initial_events_.clear();
 
     const auto deadline = std::chrono::steady_clock::now() + options_.duration;

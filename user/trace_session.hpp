@@ -72,6 +72,7 @@ public:
 
 private:
     void handle_record(const void *data, std::size_t size);
+    void offer(Event &event); // filter, then emit
     void emit(Event &event);
     void report_drops_if_changed();
     void track_listener(Event &event);

@@ -62,7 +62,7 @@ Json wait_for(const TracerProcess &tracer, const std::function<bool(const Json &
 
 } // namespace
 
-TEST_CASE("a process that listens and exits at once keeps parent, user, executable and args")
+TEST_CASE("a process that listens and exits at once keeps parent and user and executable and args")
 {
     TL_REQUIRE_BPF();
     TracerProcess tracer({"-o", "json", "--no-snapshot", "--events", "listen"});
@@ -101,7 +101,7 @@ TEST_CASE("a process that listens and exits at once keeps parent, user, executab
           fs::read_symlink("/proc/self/exe").string());
 }
 
-TEST_CASE("a live process is completed from /proc: full path, ancestors, same entity id")
+TEST_CASE("a live process is completed from /proc with full path and ancestors and the same entity id")
 {
     TL_REQUIRE_BPF();
     TracerProcess tracer({"-o", "json", "--no-snapshot", "--events", "bind,listen"});
@@ -208,7 +208,7 @@ bool podman_available() { return try_shell("podman --version >/dev/null 2>&1").h
 
 } // namespace
 
-TEST_CASE("a listener in a podman container carries its container id, runtime and own netns")
+TEST_CASE("a listener in a podman container carries its container id and runtime and its own netns")
 {
     TL_REQUIRE_BPF();
     if (!podman_available()) {

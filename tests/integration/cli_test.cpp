@@ -70,7 +70,7 @@ TEST_CASE("without BPF privileges it exits 1 with one line naming CAP_BPF and CA
     CHECK(std::count(out.begin(), out.end(), '\n') == 2);
 }
 
-TEST_CASE("--duration stops the trace by itself with exit 0")
+TEST_CASE("the --duration flag stops the trace by itself with exit 0")
 {
     TL_REQUIRE_BPF();
     TracerProcess tracer({"--duration", "1", "--no-snapshot"});
@@ -78,7 +78,7 @@ TEST_CASE("--duration stops the trace by itself with exit 0")
     CHECK(tracer.err().find("events:") != std::string::npos);
 }
 
-TEST_CASE("SIGTERM stops the trace, flushes and prints the summary")
+TEST_CASE("SIGTERM stops the trace - flushes and prints the summary")
 {
     TL_REQUIRE_BPF();
     TracerProcess tracer({"-o", "json", "--no-snapshot", "--pid", std::to_string(getpid())});

@@ -42,7 +42,7 @@ Json expect_event(const TracerProcess &tracer, const std::string &action, int po
 
 } // namespace
 
-TEST_CASE("TCP IPv4 listen after bind is reported with address, port and backlog")
+TEST_CASE("TCP IPv4 listen after bind is reported with address - port and backlog")
 {
     TL_REQUIRE_BPF();
     TracerProcess tracer(json_trace);
@@ -66,7 +66,7 @@ TEST_CASE("TCP IPv4 listen after bind is reported with address, port and backlog
     CHECK(listen["event"]["sequence"].get<int>() > bind["event"]["sequence"].get<int>());
 }
 
-TEST_CASE("TCP IPv6 listen is reported, and :: without V6ONLY is dual-stack")
+TEST_CASE("TCP IPv6 listen is reported - and :: without V6ONLY is dual-stack")
 {
     TL_REQUIRE_BPF();
     TracerProcess tracer(json_trace);
@@ -281,7 +281,7 @@ TEST_CASE("the start-up log names the active hooks and what they cannot see")
               std::string::npos);
 }
 
-TEST_CASE("--count stops after N events and prints a summary to stderr")
+TEST_CASE("the --count flag stops after N events and prints a summary to stderr")
 {
     TL_REQUIRE_BPF();
     TracerProcess tracer(with({"--count", "2", "--pid", std::to_string(getpid())}));
@@ -293,7 +293,7 @@ TEST_CASE("--count stops after N events and prints a summary to stderr")
                             "ring-buffer=0 sinks=0") != std::string::npos);
 }
 
-TEST_CASE("state changes are attributed to the socket's owner, opt-in with --events")
+TEST_CASE("state changes are attributed to the socket's owner - opt-in with --events")
 {
     TL_REQUIRE_BPF();
     TracerProcess tracer(with({"--events", "listen,state"}));

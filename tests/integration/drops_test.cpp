@@ -14,7 +14,7 @@
 
 using namespace tl::test;
 
-TEST_CASE("events printed plus drops reported equals events generated, exactly")
+TEST_CASE("events printed plus drops reported equals events generated - exactly")
 {
     TL_REQUIRE_BPF();
     constexpr int binds = 3000;

@@ -50,7 +50,7 @@ bool any_with_port(const std::vector<Json> &lines, int port)
 
 } // namespace
 
-TEST_CASE("--port keeps only that local port")
+TEST_CASE("the --port flag keeps only that local port")
 {
     TL_REQUIRE_BPF();
     Fd reserve = tcp_listener("127.0.0.1", 0, -1); // find a free port, then free it
@@ -66,7 +66,7 @@ TEST_CASE("--port keeps only that local port")
             CHECK(l["server"]["port"] == wanted);
 }
 
-TEST_CASE("--pid keeps only that process")
+TEST_CASE("the --pid flag keeps only that process")
 {
     TL_REQUIRE_BPF();
     Gate go;
@@ -86,7 +86,7 @@ TEST_CASE("--pid keeps only that process")
             CHECK(l["process"]["pid"] == child);
 }
 
-TEST_CASE("--netns keeps only that network namespace")
+TEST_CASE("the --netns flag keeps only that network namespace")
 {
     TL_REQUIRE_BPF();
     NetNamespace ns("tl-test-filter");
@@ -104,7 +104,7 @@ TEST_CASE("--netns keeps only that network namespace")
             CHECK(l["trace_listen"]["netns"] == ns.inode());
 }
 
-TEST_CASE("--cgroup keeps only that cgroup v2")
+TEST_CASE("the --cgroup flag keeps only that cgroup v2")
 {
     TL_REQUIRE_BPF();
     std::string root = shell("findmnt -n -o TARGET -t cgroup2 | head -1");
@@ -137,7 +137,7 @@ TEST_CASE("--cgroup keeps only that cgroup v2")
     rmdir(dir.c_str());
 }
 
-TEST_CASE("-4 and -6 keep one address family")
+TEST_CASE("flags -4 and -6 keep one address family")
 {
     TL_REQUIRE_BPF();
     {
@@ -159,7 +159,7 @@ TEST_CASE("-4 and -6 keep one address family")
     }
 }
 
-TEST_CASE("--tcp and --udp keep one transport")
+TEST_CASE("flags --tcp and --udp keep one transport")
 {
     TL_REQUIRE_BPF();
     {
@@ -187,7 +187,7 @@ TEST_CASE("--tcp and --udp keep one transport")
     }
 }
 
-TEST_CASE("--comm keeps only processes with that name")
+TEST_CASE("the --comm flag keeps only processes with that name")
 {
     TL_REQUIRE_BPF();
     TracerProcess tracer(traced({"--comm", "tl-wanted"}));
@@ -205,4 +205,26 @@ TEST_CASE("--comm keeps only processes with that name")
     REQUIRE(wait_child(wanted) == 0);
     auto lines = lines_until_listen(tracer, 40115);
     CHECK_FALSE(any_with_port(lines, 40114));
+}
+
+TEST_CASE("the --port filter keeps the close of a listener found by the snapshot")
+{
+    TL_REQUIRE_BPF();
+    Fd fd = tcp_listener("127.0.0.1", 0);
+    int port = local_port(fd.get());
+    // Started after the listen: the tracer knows this listener only from the
+    // snapshot, and the kernel has released the port when the close fires.
+    TracerProcess tracer({"-o", "json", "--port", std::to_string(port)});
+    REQUIRE(tracer.wait_for_json([&](const Json &j) {
+        return j.value("/event/action"_json_pointer, "") == "socket-existing" &&
+               j.value("/server/port"_json_pointer, -1) == port;
+    }));
+    fd.reset();
+    auto close = tracer.wait_for_json([&](const Json &j) {
+        return j.value("/event/action"_json_pointer, "") == "socket-close";
+    });
+    INFO(tracer.out());
+    REQUIRE(close);
+    CHECK((*close)["server"]["port"] == port);
+    CHECK((*close)["process"]["pid"] == getpid());
 }

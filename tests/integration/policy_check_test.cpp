@@ -84,7 +84,7 @@ TEST_CASE("check: 0.0.0.0 where the policy requires loopback is a finding")
     require_exit(run_check(loopback_policy.path(), {local_port_number}), 0);
 }
 
-TEST_CASE("check: a dual-stack :: listener is exposed on IPv4, a V6ONLY one is not")
+TEST_CASE("check: a dual-stack :: listener is exposed on IPv4 - a V6ONLY one is not")
 {
     Fd dual = tcp_listener("::", 0);
     Fd v6only(socket(AF_INET6, SOCK_STREAM, 0));
@@ -160,7 +160,7 @@ TEST_CASE("check: a missing expected service is a finding and exits 1")
     require_exit(run_check(policy.path(), {port}), 0);
 }
 
-TEST_CASE("check: a table report names the finding, the service and the summary")
+TEST_CASE("check: a table report names the finding - the service and the summary")
 {
     Fd fd = tcp_listener("127.0.0.1", 0);
     int port = local_port(fd.get());

@@ -41,7 +41,7 @@ Json listen_event(const TracerProcess &tracer, int port)
 
 } // namespace
 
-TEST_CASE("live: every event carries the policy verdict, rule id and severity")
+TEST_CASE("live: every event carries the policy verdict - rule id and severity")
 {
     TL_REQUIRE_BPF();
     Fd ok = tcp_listener("127.0.0.1", 0, -1);

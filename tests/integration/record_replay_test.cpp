@@ -222,7 +222,7 @@ TEST_CASE("replay --follow prints events as the record grows")
     CHECK(rec.stop() == 0);
 }
 
-TEST_CASE("replay refuses files that are not records and bad flags, with exit code 2")
+TEST_CASE("replay refuses files that are not records and bad flags - with exit code 2")
 {
     TempDir dir;
     std::string text = (dir.path / "notes.txt").string();

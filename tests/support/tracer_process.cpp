@@ -1,6 +1,7 @@
 #include "support/tracer_process.hpp"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,6 +26,8 @@ TracerProcess::TracerProcess(std::vector<std::string> args, bool wait_ready)
     if (pid_ == 0) {
         dup2(out_pipe[1], 1);
         dup2(err_pipe[1], 2);
+        // Like a shell would: the tracer must not hold the test's sockets.
+        close_range(3, ~0U, 0);
         std::vector<char *> argv;
         std::string binary = TRACE_LISTEN_BINARY;
         argv.push_back(binary.data());

@@ -18,7 +18,7 @@ TEST_CASE("podman with cgroupfs: /libpod_parent/libpod-ID")
     CHECK(c.cgroup_path == "/libpod_parent/libpod-" + id);
 }
 
-TEST_CASE("podman with systemd, also its nested container cgroup")
+TEST_CASE("podman with systemd and its nested container cgroup")
 {
     CHECK(container_from_cgroup_path("/machine.slice/libpod-" + id + ".scope").id == id);
     auto nested = container_from_cgroup_path("/machine.slice/libpod-" + id + ".scope/container");
@@ -29,7 +29,7 @@ TEST_CASE("podman with systemd, also its nested container cgroup")
     CHECK(rootless.id == id);
 }
 
-TEST_CASE("podman's conmon monitor is a host unit, not the container")
+TEST_CASE("podman's conmon monitor is a host unit and not the container")
 {
     auto c = container_from_cgroup_path("/machine.slice/libpod-conmon-" + id + ".scope");
     CHECK(c.id.empty());
@@ -118,7 +118,7 @@ TEST_CASE("a leaf name alone (cgroup already gone) still names the container")
     CHECK(container_from_cgroup_path("docker-" + id + ".scope").runtime == "docker");
 }
 
-TEST_CASE("choose_cgroup_path prefers v2, then the informative v1 hierarchies")
+TEST_CASE("choose_cgroup_path prefers v2 and then the informative v1 hierarchies")
 {
     CHECK(choose_cgroup_path("0::/system.slice/sshd.service\n") == "/system.slice/sshd.service");
     std::string hybrid = "9:name=systemd:/system.slice/docker-" + id + ".scope\n"

@@ -4,7 +4,7 @@
 
 using namespace tl;
 
-TEST_CASE("a JSON line has no raw control characters, C0 or C1, and still parses")
+TEST_CASE("a JSON line has no raw control characters - C0 or C1 - and still parses")
 {
     nlohmann::json doc = {{"name", "a\nb\x1b[2J\xc2\x9b" "31m\xc2\x85z\xc3\xa9"}};
     std::string line = json_line(doc);

@@ -50,7 +50,7 @@ private:
 
 } // namespace
 
-TEST_CASE("check: unexpected, forbidden and missing listeners are findings, most severe first")
+TEST_CASE("check: unexpected - forbidden and missing listeners are findings - most severe first")
 {
     Policy p = parse_policy(R"(
 forbidden:
@@ -176,7 +176,7 @@ TEST_CASE("baseline: the saved policy parses and accepts exactly what it was mad
     CHECK(p.judge(listener_event(other_name)).verdict == "unexpected");
 }
 
-TEST_CASE("enricher: verdicts on events, alerts-only hides expected ones")
+TEST_CASE("enricher: verdicts on events - alerts-only hides expected ones")
 {
     TempPolicy file("expected:\n  - {id: web, severity: low, port: 8080}\n");
     PolicyEnricher all(file.path(), false);

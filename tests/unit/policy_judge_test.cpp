@@ -26,7 +26,7 @@ ListenerSpec on(std::string address, std::uint16_t port)
 
 } // namespace
 
-TEST_CASE("expected, unexpected and forbidden verdicts carry rule id and severity")
+TEST_CASE("expected - unexpected and forbidden verdicts carry rule id and severity")
 {
     const std::string policy = R"(
 defaults: {severity: high}
@@ -61,7 +61,7 @@ TEST_CASE("0.0.0.0 where the policy requires loopback is not expected")
     CHECK(judge(policy, on("192.168.1.5", 9000)).verdict == "unexpected");
 }
 
-TEST_CASE("forbidden wins over expected, and except lifts a ban")
+TEST_CASE("forbidden wins over expected - and except lifts a ban")
 {
     const std::string policy = R"(
 forbidden:
@@ -101,7 +101,7 @@ forbidden:
     CHECK(judge(policy, on("::ffff:0.0.0.0", 5432)).rule_id == "no-v4-any-pg");
 }
 
-TEST_CASE("address takes CIDR blocks, IPv4-mapped addresses match as IPv4")
+TEST_CASE("address takes CIDR blocks - IPv4-mapped addresses match as IPv4")
 {
     const std::string policy =
         "expected:\n  - {id: lan, severity: low, address: [10.0.0.0/8, 'fd00::/8']}\n";
@@ -113,7 +113,7 @@ TEST_CASE("address takes CIDR blocks, IPv4-mapped addresses match as IPv4")
     CHECK(judge(policy, on("0.0.0.0", 1)).verdict == "unexpected");
 }
 
-TEST_CASE("process matches comm, the full executable or its basename, with globs")
+TEST_CASE("process matches comm - the full executable or its basename - with globs")
 {
     ListenerSpec s = on("127.0.0.1", 5000);
     s.comm = "python3";
@@ -130,7 +130,7 @@ TEST_CASE("process matches comm, the full executable or its basename, with globs
     CHECK(with("/usr/local/bin/python3.11") == "unexpected");
 }
 
-TEST_CASE("user matches a uid or a name, protocol and port ranges narrow a rule")
+TEST_CASE("user matches a uid or a name - protocol and port ranges narrow a rule")
 {
     ListenerSpec s = on("127.0.0.1", 53);
     s.protocol = "udp";
@@ -150,7 +150,7 @@ TEST_CASE("user matches a uid or a name, protocol and port ranges narrow a rule"
           "expected");
 }
 
-TEST_CASE("container matches an id prefix, or a pattern on the id or the cgroup leaf")
+TEST_CASE("container matches an id prefix - or a pattern on the id or the cgroup leaf")
 {
     const std::string id(64, 'a');
     ListenerSpec named = on("0.0.0.0", 80);

@@ -153,7 +153,7 @@ TEST_CASE("bad values say what was expected")
     CHECK_THAT(error_of("defaults:\n  verdict: maybe\n"), Catch::Contains("expected one of unexpected, expected"));
 }
 
-TEST_CASE("every rule needs an id and a severity, ids are unique, and shapes are checked")
+TEST_CASE("every rule needs an id and a severity - ids are unique - and shapes are checked")
 {
     CHECK_THAT(error_of("expected:\n  - severity: low\n"), Catch::Contains("has no id"));
     CHECK_THAT(error_of("expected:\n  - id: a\n"), Catch::Contains("has no severity"));

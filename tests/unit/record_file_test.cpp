@@ -107,7 +107,7 @@ void corrupt_byte(const std::string &path, off_t at)
 
 } // namespace
 
-TEST_CASE("record file round trip keeps every field, plain and compressed")
+TEST_CASE("record file round trip keeps every field - plain and compressed")
 {
     TempDir dir;
     for (bool compress : {false, true}) {
@@ -170,7 +170,7 @@ TEST_CASE("a record cut short loses only its last partial record and says where"
     CHECK(damage[0].text().find("byte ") != std::string::npos);
 }
 
-TEST_CASE("a flipped byte loses one record; the reader goes on after it")
+TEST_CASE("a flipped byte loses one record - the reader goes on after it")
 {
     TempDir dir;
     std::string path = (dir.path / "flip.tlr").string();
@@ -197,7 +197,7 @@ TEST_CASE("a flipped byte loses one record; the reader goes on after it")
     CHECK(damage[0].offset > 0);
 }
 
-TEST_CASE("rotation keeps a bounded number of files, each starting with a header")
+TEST_CASE("rotation keeps a bounded number of files - each starting with a header")
 {
     TempDir dir;
     std::string path = (dir.path / "rot.tlr").string();
@@ -232,7 +232,7 @@ TEST_CASE("a file that is not a record file is refused with a clear error")
     CHECK_THROWS_WITH(RecordReader(dir.path.string(), nullptr), Catch::Contains("directory"));
 }
 
-TEST_CASE("a frame with a valid checksum but a hostile payload is damage, not a crash")
+TEST_CASE("a frame with a valid checksum but a hostile payload is damage - not a crash")
 {
     TempDir dir;
     std::string path = (dir.path / "hostile").string();
@@ -252,7 +252,7 @@ TEST_CASE("a frame with a valid checksum but a hostile payload is damage, not a 
     CHECK(count_events(entries) == 1);
 }
 
-TEST_CASE("a full disk loses the records that did not fit, counted, and the file stays clean")
+TEST_CASE("a full disk loses the records that did not fit - counted - and the file stays clean")
 {
     // /dev/full fails every write with ENOSPC.
     RecordWriter w({"/dev/full", 0, 1, false});

@@ -48,7 +48,7 @@ TEST_CASE("an IPv6 wildcard socket is dual-stack unless IPV6_V6ONLY is set")
     CHECK_FALSE(is_dual_stack(sock_at("::1")));
 }
 
-TEST_CASE("addresses, options, states and errors have their usual names")
+TEST_CASE("addresses - options - states and errors have their usual names")
 {
     tl_sock s = sock_at("2001:db8::7");
     CHECK(address_text(s.family, s.addr) == "2001:db8::7");

@@ -5,6 +5,7 @@
 #include "event_decode.hpp"
 #include "output/host_metadata.hpp"
 #include "output/event_text.hpp"
+#include "service_names.hpp"
 #include "socket_facts.hpp"
 #include "text_escape.hpp"
 
@@ -198,6 +199,9 @@ void add_network(json &doc, const Event &e)
         tl["new_state"] = tcp_state_name(s.new_state);
     }
     tl["options"] = option_names(s.options);
+    if (std::string service = system_service_names().name_of(s.port, transport_name(s.protocol, s.type));
+        !service.empty())
+        tl["service"] = service;
     tl["exposure"] = exposure_name(exposure_of(s.family, s.addr));
     tl["dual_stack"] = is_dual_stack(s);
     if (s.bound_dev_if)

@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "output/event_text.hpp"
+#include "service_names.hpp"
 #include "socket_facts.hpp"
 #include "text_escape.hpp"
 
@@ -63,6 +64,9 @@ std::string table_detail(const Event &e)
     std::vector<std::string> parts;
     if (e.raw.error)
         parts.push_back(errno_name(e.raw.error));
+    if (std::string service = system_service_names().name_of(s.port, transport_name(s.protocol, s.type));
+        !service.empty())
+        parts.push_back("service=" + service);
     if (!e.holder_hint.empty())
         parts.push_back("held-by=" + escape_for_terminal(e.holder_hint));
     if (e.kind == EventKind::Bind && s.req_port != s.port)

@@ -13,7 +13,7 @@
 
 #include "output/event_text.hpp"
 #include "policy/policy.hpp"
-#include "policy/service_names.hpp"
+#include "service_names.hpp"
 #include "socket_facts.hpp"
 #include "text_escape.hpp"
 

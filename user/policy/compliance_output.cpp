@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "output/event_text.hpp"
-#include "policy/service_names.hpp"
+#include "service_names.hpp"
 #include "socket_facts.hpp"
 #include "text_escape.hpp"
 

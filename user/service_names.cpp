@@ -1,4 +1,4 @@
-#include "policy/service_names.hpp"
+#include "service_names.hpp"
 
 #include <charconv>
 #include <fstream>

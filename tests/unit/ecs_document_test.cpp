@@ -1,0 +1,49 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstring>
+
+#include <catch2/catch.hpp>
+
+#include "output/ecs_document.hpp"
+#include "output/table_format.hpp"
+
+using namespace tl;
+
+namespace {
+Event listen_on(const char *ip, std::uint16_t port)
+{
+    Event e;
+    e.kind = EventKind::Listen;
+    e.raw.kind = TL_EVENT_LISTEN;
+    e.raw.sock.family = AF_INET;
+    e.raw.sock.protocol = IPPROTO_TCP;
+    e.raw.sock.type = SOCK_STREAM;
+    e.raw.sock.port = port;
+    REQUIRE(inet_pton(AF_INET, ip, e.raw.sock.addr) == 1);
+    e.raw.task.pid = 42;
+    std::strcpy(e.raw.task.comm, "sshd");
+    return e;
+}
+} // namespace
+
+TEST_CASE("well-known ports carry their service name in JSON and in the table")
+{
+    Event e = listen_on("0.0.0.0", 22);
+    auto doc = ecs_document(e);
+    CHECK(doc["trace_listen"]["service"] == "ssh");
+    CHECK(table_detail(e).find("service=ssh") != std::string::npos);
+
+    Event unnamed = listen_on("0.0.0.0", 47913);
+    CHECK_FALSE(ecs_document(unnamed)["trace_listen"].contains("service"));
+}
+
+TEST_CASE("a listener is the server and the destination of what it accepts")
+{
+    auto doc = ecs_document(listen_on("127.0.0.1", 8080));
+    CHECK(doc["server"]["ip"] == "127.0.0.1");
+    CHECK(doc["destination"]["port"] == 8080);
+    CHECK(doc["related"]["ip"] == nlohmann::json::array({"127.0.0.1"}));
+    CHECK(doc["event"]["action"] == "socket-listen");
+    CHECK(doc["process"]["name"] == "sshd");
+}
