@@ -319,11 +319,12 @@ static __always_inline void remember_owner(__u64 skp)
 /* ---- emitting ---------------------------------------------------------- */
 
 /*
- * Reserve, fill and submit one event about the running task.  The socket
- * part was read first so the filters run before anything is reserved.
+ * Reserve, fill and submit one event.  The socket part was read first so the
+ * filters ran before anything was reserved.  The task is the socket's
+ * recorded owner where one is given (softirq-safe), else the running task.
  */
-static __always_inline void emit_current(__u32 kind, __s32 error, __u16 hook,
-					 const struct tl_sock *s, __u64 lifetime_ns, __u16 flags)
+static __always_inline void emit(__u32 kind, __s32 error, __u16 hook, const struct tl_sock *s,
+				 const struct tl_task *owner, __u64 lifetime_ns, __u16 flags)
 {
 	struct tl_event *e;
 
@@ -340,37 +341,13 @@ static __always_inline void emit_current(__u32 kind, __s32 error, __u16 hook,
 	e->flags = flags;
 	e->pad = 0;
 	e->sock = *s;
-	read_current_task(&e->task);
-	bpf_ringbuf_submit(e, ringbuf_wakeup_flags());
-}
-
-/* The same, about the socket's owner where one is known (softirq-safe). */
-static __always_inline void emit_for_owner(__u32 kind, __u16 hook, const struct tl_sock *s,
-					   const struct tl_task *owner, __u64 lifetime_ns,
-					   __u16 flags)
-{
-	struct tl_event *e;
-
-	if (!owner) {
-		emit_current(kind, 0, hook, s, lifetime_ns, flags);
-		return;
+	if (owner) {
+		bpf_probe_read_kernel(&e->task, TL_TASK_OWNER_SIZE, owner);
+		e->task.flags |= TL_TASK_FROM_OWNER | TL_TASK_NO_ARGS;
+		e->task.args_len = 0;
+	} else {
+		read_current_task(&e->task);
 	}
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_drop();
-		return;
-	}
-	e->ts_ns = bpf_ktime_get_ns();
-	e->lifetime_ns = lifetime_ns;
-	e->kind = kind;
-	e->error = 0;
-	e->hook = hook;
-	e->flags = flags;
-	e->pad = 0;
-	e->sock = *s;
-	bpf_probe_read_kernel(&e->task, TL_TASK_OWNER_SIZE, owner);
-	e->task.flags |= TL_TASK_FROM_OWNER | TL_TASK_NO_ARGS;
-	e->task.args_len = 0;
 	bpf_ringbuf_submit(e, ringbuf_wakeup_flags());
 }
 
@@ -400,7 +377,7 @@ static __always_inline void handle_bind_return(const struct sock *sk, const __u8
 	}
 	if (!sock_wanted(&s) || !current_wanted())
 		return;
-	emit_current(TL_EVENT_BIND, ret < 0 ? -ret : 0, hook, &s, 0, 0);
+	emit(TL_EVENT_BIND, ret < 0 ? -ret : 0, hook, &s, NULL, 0, 0);
 }
 
 static __always_inline void stash_call(void *map, __u64 sock, __u32 arg, const void *saddr,
@@ -571,7 +548,7 @@ static __always_inline void handle_listen_return(const struct sock *sk, __u32 ba
 	s.backlog = backlog;
 	if (!trace_listen || !sock_wanted(&s) || !current_wanted())
 		return;
-	emit_current(TL_EVENT_LISTEN, ret < 0 ? -ret : 0, hook, &s, 0, 0);
+	emit(TL_EVENT_LISTEN, ret < 0 ? -ret : 0, hook, &s, NULL, 0, 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_listen")
@@ -695,7 +672,7 @@ static __always_inline void handle_state(const struct sock *sk, int oldstate, in
 		owner = bpf_map_lookup_elem(&sock_owner, &skp);
 		if (trace_close && sock_wanted(&s) &&
 		    (owner ? task_wanted(owner->pid, owner->cgroup_id) : current_wanted()))
-			emit_for_owner(TL_EVENT_CLOSE, hook, &s, owner, lifetime, flags);
+			emit(TL_EVENT_CLOSE, 0, hook, &s, owner, lifetime, flags);
 		bpf_map_delete_elem(&listeners, &skp);
 		bpf_map_delete_elem(&sock_owner, &skp);
 		if (by_port && *by_port == skp)
@@ -716,7 +693,7 @@ static __always_inline void handle_state(const struct sock *sk, int oldstate, in
 	owner = find_owner(skp, &s, &flags);
 	if (sock_wanted(&s) &&
 	    (owner ? task_wanted(owner->pid, owner->cgroup_id) : current_wanted()))
-		emit_for_owner(TL_EVENT_STATE, hook, &s, owner, 0, flags);
+		emit(TL_EVENT_STATE, 0, hook, &s, owner, 0, flags);
 	if (newstate == TCP_CLOSE)
 		bpf_map_delete_elem(&sock_owner, &skp);
 }

@@ -13,7 +13,8 @@ namespace tl {
 
 using nlohmann::json;
 
-void set_text(json &doc, std::initializer_list<const char *> path, std::string_view text)
+void set_valid_text(json &doc, std::initializer_list<const char *> path, std::string_view text,
+                    std::initializer_list<const char *> raw_at)
 {
     bool replaced = false;
     json *node = &doc;
@@ -23,8 +24,17 @@ void set_text(json &doc, std::initializer_list<const char *> path, std::string_v
         dotted += (dotted.empty() ? "" : ".") + std::string(key);
     }
     *node = to_valid_utf8(text, &replaced);
-    if (replaced)
-        doc["trace_listen"]["raw"][dotted + "_base64"] = base64_encode(text);
+    if (!replaced)
+        return;
+    json *raw = &doc;
+    for (const char *key : raw_at)
+        raw = &(*raw)[key];
+    (*raw)[dotted + "_base64"] = base64_encode(text);
+}
+
+void set_text(json &doc, std::initializer_list<const char *> path, std::string_view text)
+{
+    set_valid_text(doc, path, text, {"trace_listen", "raw"});
 }
 
 namespace {

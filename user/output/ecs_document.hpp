@@ -12,7 +12,11 @@ nlohmann::json ecs_document(const Event &event);
 nlohmann::json ecs_drop_document(const DropReport &report);
 
 // Sets doc[a][b]... = text made valid UTF-8; when bytes had to be replaced,
-// the original goes, base64, under trace_listen.raw.<dotted path>.
+// the original goes, base64, under <raw_at>.<dotted path>_base64.
+void set_valid_text(nlohmann::json &doc, std::initializer_list<const char *> path,
+                    std::string_view text, std::initializer_list<const char *> raw_at);
+
+// set_valid_text keeping originals under trace_listen.raw (ECS documents).
 void set_text(nlohmann::json &doc, std::initializer_list<const char *> path, std::string_view text);
 
 } // namespace tl

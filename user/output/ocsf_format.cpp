@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "output/ecs_document.hpp"
 #include "output/event_text.hpp"
 #include "output/json_format.hpp"
 #include "output/host_metadata.hpp"
@@ -38,20 +39,11 @@ Activity activity_of(EventKind kind)
     return {0, "Unknown"};
 }
 
-// Like set_text for ECS: valid UTF-8 in the field, the original bytes (base64)
-// under unmapped.raw when anything had to be replaced.
-void set_text(json &doc, std::initializer_list<const char *> path, std::string_view text)
+// Valid UTF-8 in the field; the original bytes (base64) under unmapped.raw
+// when anything had to be replaced.
+void set_ocsf_text(json &doc, std::initializer_list<const char *> path, std::string_view text)
 {
-    bool replaced = false;
-    json *node = &doc;
-    std::string dotted;
-    for (const char *key : path) {
-        node = &(*node)[key];
-        dotted += (dotted.empty() ? "" : ".") + std::string(key);
-    }
-    *node = to_valid_utf8(text, &replaced);
-    if (replaced)
-        doc["unmapped"]["raw"][dotted + "_base64"] = base64_encode(text);
+    set_valid_text(doc, path, text, {"unmapped", "raw"});
 }
 
 json device()
@@ -91,30 +83,30 @@ void add_process(json &doc, const Event &e)
     json &p = doc["actor"]["process"];
     p["pid"] = t.pid;
     p["tid"] = t.tid;
-    set_text(doc, {"actor", "process", "name"}, c_field(t.comm, sizeof t.comm));
+    set_ocsf_text(doc, {"actor", "process", "name"}, c_field(t.comm, sizeof t.comm));
     std::string exe = process_executable(e);
     if (!exe.empty()) {
         std::string_view base = exe;
         if (auto slash = base.rfind('/'); slash != std::string_view::npos)
             base = base.substr(slash + 1);
-        set_text(doc, {"actor", "process", "file", "name"}, base);
+        set_ocsf_text(doc, {"actor", "process", "file", "name"}, base);
         if (exe.front() == '/')
-            set_text(doc, {"actor", "process", "file", "path"}, exe);
+            set_ocsf_text(doc, {"actor", "process", "file", "path"}, exe);
         p["file"]["type_id"] = 1;
     }
     auto args = process_args(e);
     if (!args.empty())
-        set_text(doc, {"actor", "process", "cmd_line"}, join_command_line(args));
+        set_ocsf_text(doc, {"actor", "process", "cmd_line"}, join_command_line(args));
     p["user"]["uid"] = std::to_string(t.uid);
     if (e.process && !e.process->user_name.empty())
-        set_text(doc, {"actor", "process", "user", "name"}, e.process->user_name);
+        set_ocsf_text(doc, {"actor", "process", "user", "name"}, e.process->user_name);
     if (e.process && !e.process->entity_id.empty())
         p["uid"] = e.process->entity_id;
     if (e.process && e.process->start_wall_ns)
         p["created_time"] = e.process->start_wall_ns / 1'000'000;
     if (t.ppid) {
         p["parent_process"]["pid"] = t.ppid;
-        set_text(doc, {"actor", "process", "parent_process", "name"},
+        set_ocsf_text(doc, {"actor", "process", "parent_process", "name"},
                  c_field(t.parent_comm, sizeof t.parent_comm));
     }
     if (e.container && !e.container->id.empty()) {
@@ -179,7 +171,7 @@ json ocsf_document(const Event &e)
         std::string detail = std::strerror(e.raw.error);
         if (!e.holder_hint.empty())
             detail += "; " + e.holder_hint;
-        set_text(doc, {"status_detail"}, detail);
+        set_ocsf_text(doc, {"status_detail"}, detail);
     } else {
         doc["status_id"] = 1;
         doc["status"] = "Success";
