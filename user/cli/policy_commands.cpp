@@ -12,15 +12,14 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "cli/live_trace.hpp"
 #include "cli/signals.hpp"
 #include "cli/trace_options.hpp"
-#include "enrich/attribution.hpp"
 #include "output/record_sink.hpp"
 #include "policy/baseline.hpp"
 #include "policy/compliance_check.hpp"
 #include "policy/compliance_output.hpp"
 #include "policy/policy_parser.hpp"
-#include "privileges.hpp"
 #include "snapshot/socket_snapshot.hpp"
 
 namespace tl::cli {
@@ -66,45 +65,24 @@ private:
     std::uint64_t lost_ = 0;
 };
 
-// The snapshot, attributed the way the live trace attributes it.
-std::vector<Event> attributed_snapshot(const EventFilter &filter, unsigned ancestor_depth)
-{
-    std::vector<Event> events = take_socket_snapshot(filter);
-    if (auto attribution = make_attribution_enricher({ancestor_depth}))
-        for (auto &e : events)
-            attribution->enrich(e);
-    return events;
-}
-
 // The snapshot, then every event of the watch window, in order.
 // Returns the events lost to a full ring buffer (or -1 if tracing failed).
 std::int64_t watch(const CheckFlags &flags, const EventFilter &filter, std::vector<Event> &events)
 {
-    if (auto missing = missing_bpf_privileges(); !missing.empty()) {
-        spdlog::error("cannot --watch: {}", missing);
-        return -1;
-    }
-    SessionOptions options;
-    options.filter = filter;
-    options.duration = std::chrono::milliseconds(static_cast<long long>(flags.watch_s * 1000));
-    std::vector<std::unique_ptr<RecordSink>> sinks;
+    LiveTraceSetup setup;
+    setup.options.filter = filter;
+    setup.options.duration = std::chrono::milliseconds(static_cast<long long>(flags.watch_s * 1000));
     auto sink = std::make_unique<CollectingSink>(events);
     CollectingSink *collector = sink.get();
-    sinks.push_back(std::move(sink));
-    TraceSession session(std::move(options), std::move(sinks));
-    session.add_enricher(make_attribution_enricher({flags.ancestor_depth}));
-    try {
-        session.start();
-    } catch (const std::exception &e) {
-        spdlog::error("{}", e.what());
+    setup.sinks.push_back(std::move(sink));
+    setup.ancestor_depth = flags.ancestor_depth;
+    auto session = start_live_trace(std::move(setup));
+    if (!session)
         return -1;
-    }
-    // After start(): a listener opened meanwhile is in the snapshot or the trace.
-    session.add_initial_events(take_socket_snapshot(filter));
     SessionControl control = install_signal_handlers();
     spdlog::info("tracing; watching new listeners for {:g}s ({})", flags.watch_s,
-                 session.hooks().describe());
-    SessionSummary summary = session.run(control);
+                 session->hooks().describe());
+    SessionSummary summary = session->run(control);
     return static_cast<std::int64_t>(
         std::max<std::uint64_t>(collector->lost(), summary.ringbuf_drops + summary.sink_drops));
 }

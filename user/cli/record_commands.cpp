@@ -12,12 +12,11 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "cli/live_trace.hpp"
 #include "cli/signals.hpp"
 #include "cli/trace_options.hpp"
-#include "enrich/attribution.hpp"
 #include "output/sink_factory.hpp"
 #include "policy/policy_enricher.hpp"
-#include "privileges.hpp"
 #include "record/record_file_sink.hpp"
 #include "record/record_reader.hpp"
 #include "record/replay_time.hpp"
@@ -74,13 +73,6 @@ int run_record(const RecordFlags &flags)
     std::vector<std::unique_ptr<RecordSink>> sinks;
     if (!flags.trace.sinks.empty())
         sinks = make_sinks(flags.trace.sinks, flags.trace.output);
-    std::unique_ptr<Enricher> policy;
-    if (!flags.trace.policy_file.empty())
-        policy = make_policy_enricher(flags.trace.policy_file, flags.trace.alerts_only);
-    if (auto missing = missing_bpf_privileges(); !missing.empty()) {
-        spdlog::error("cannot trace: {}", missing);
-        return exit_failure;
-    }
     std::unique_ptr<record::RecordFileSink> recorder;
     try {
         recorder = std::make_unique<record::RecordFileSink>(writer);
@@ -91,27 +83,25 @@ int run_record(const RecordFlags &flags)
     record::RecordFileSink *rec = recorder.get();
     sinks.insert(sinks.begin(), std::move(recorder));
 
-    EventFilter filter = options.filter;
-    TraceSession session(std::move(options), std::move(sinks));
-    session.add_enricher(make_attribution_enricher({flags.trace.ancestor_depth}));
-    session.add_enricher(std::move(policy));
-    try {
-        session.start();
-    } catch (const std::exception &e) {
-        spdlog::error("{}", e.what());
+    LiveTraceSetup setup;
+    setup.options = std::move(options);
+    setup.sinks = std::move(sinks);
+    if (!flags.trace.policy_file.empty())
+        setup.policy = make_policy_enricher(flags.trace.policy_file, flags.trace.alerts_only);
+    setup.ancestor_depth = flags.trace.ancestor_depth;
+    setup.snapshot = !flags.trace.no_snapshot;
+    auto session = start_live_trace(std::move(setup));
+    if (!session)
         return exit_failure;
-    }
-    const ActiveHooks &hooks = session.hooks();
-    spdlog::info("{}", hooks.describe());
+    // The header names the hooks; the snapshot's records follow it in run().
+    const ActiveHooks &hooks = session->hooks();
     rec->begin({{"bind", bind_hook_name(hooks.bind)},
                 {"state", state_hook_name(hooks.state)},
                 {"cookies_at_create", hooks.cookies_at_create},
                 {"describe", hooks.describe()}});
-    if (!flags.trace.no_snapshot)
-        session.add_initial_events(take_socket_snapshot(filter));
     SessionControl control = install_signal_handlers();
     spdlog::info("recording to {}; tracing; Ctrl-C to stop", flags.file);
-    SessionSummary summary = session.run(control);
+    SessionSummary summary = session->run(control);
     const auto &w = rec->writer_stats();
     spdlog::info("{}", summary.line());
     spdlog::info("record: {} frames, {} bytes, {} rotation(s), {} record(s) not written", w.frames,

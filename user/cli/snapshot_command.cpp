@@ -8,10 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "cli/live_trace.hpp"
 #include "cli/trace_options.hpp"
-#include "enrich/attribution.hpp"
 #include "output/record_format.hpp"
-#include "snapshot/socket_snapshot.hpp"
 
 namespace tl::cli {
 
@@ -37,12 +36,10 @@ int run_snapshot(const SnapshotFlags &flags)
         spdlog::warn("not root: other network namespaces and other users' processes cannot be "
                      "read, so the snapshot is incomplete");
 
-    std::vector<Event> events = take_socket_snapshot(filter);
-    AttributionEnricher attribution({flags.ancestor_depth});
+    std::vector<Event> events = attributed_snapshot(filter, flags.ancestor_depth);
     write_all(format->header());
     std::uint64_t sequence = 0;
     for (auto &event : events) {
-        attribution.enrich(event);
         event.sequence = ++sequence;
         write_all(format->event(event));
     }

@@ -4,16 +4,14 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "cli/live_trace.hpp"
 #include "cli/signals.hpp"
 #include "cli/trace_options.hpp"
-#include "enrich/attribution.hpp"
 #include "output/metrics_server.hpp"
 #include "output/metrics_text.hpp"
 #include "output/queued_sink.hpp"
 #include "output/sink_factory.hpp"
 #include "policy/policy_enricher.hpp"
-#include "privileges.hpp"
-#include "snapshot/socket_snapshot.hpp"
 
 namespace tl::cli {
 
@@ -70,41 +68,27 @@ void drain_queues(const std::vector<QueuedSink *> &queued, SessionSummary &summa
 
 int run_trace(const TraceFlags &flags)
 {
-    SessionOptions options = to_session_options(flags);
-    auto sinks = make_sinks(flags.sinks, flags.output);
-    std::vector<QueuedSink *> queued = queued_sinks(sinks);
-    std::unique_ptr<Enricher> policy;
+    LiveTraceSetup setup;
+    setup.options = to_session_options(flags);
+    setup.sinks = make_sinks(flags.sinks, flags.output);
+    std::vector<QueuedSink *> queued = queued_sinks(setup.sinks);
     if (!flags.policy_file.empty())
-        policy = make_policy_enricher(flags.policy_file, flags.alerts_only);
-    if (auto missing = missing_bpf_privileges(); !missing.empty()) {
-        spdlog::error("cannot trace: {}", missing);
+        setup.policy = make_policy_enricher(flags.policy_file, flags.alerts_only);
+    setup.ancestor_depth = flags.ancestor_depth;
+    setup.snapshot = !flags.no_snapshot;
+    auto session = start_live_trace(std::move(setup));
+    if (!session)
         return exit_failure;
-    }
-
-    EventFilter filter = options.filter;
-    TraceSession session(std::move(options), std::move(sinks));
-    session.add_enricher(make_attribution_enricher({flags.ancestor_depth}));
-    session.add_enricher(std::move(policy));
-    try {
-        session.start();
-    } catch (const std::exception &e) {
-        spdlog::error("{}", e.what());
-        return exit_failure;
-    }
-    spdlog::info("{}", session.hooks().describe());
-    // After start(): a socket opened meanwhile is in the snapshot or the trace.
-    if (!flags.no_snapshot)
-        session.add_initial_events(take_socket_snapshot(filter));
     std::unique_ptr<MetricsServer> metrics;
     try {
-        metrics = start_metrics(flags.metrics_addr, session, queued);
+        metrics = start_metrics(flags.metrics_addr, *session, queued);
     } catch (const std::exception &e) {
         spdlog::error("{}", e.what());
         return exit_usage;
     }
     SessionControl control = install_signal_handlers();
     spdlog::info("tracing; Ctrl-C to stop");
-    SessionSummary summary = session.run(control);
+    SessionSummary summary = session->run(control);
     drain_queues(queued, summary);
     spdlog::info("{}", summary.line());
     return exit_ok;
