@@ -27,19 +27,6 @@ std::vector<std::string> with(std::vector<std::string> extra)
     return args;
 }
 
-// Waits for one event of `action` from this test process on `port`.
-Json expect_event(const TracerProcess &tracer, const std::string &action, int port)
-{
-    auto event = tracer.wait_for_json([&](const Json &j) {
-        return j.value("/event/action"_json_pointer, "") == action &&
-               j.value("/process/pid"_json_pointer, -1) == getpid() &&
-               j.value("/server/port"_json_pointer, -1) == port;
-    });
-    INFO("stdout so far:\n" << tracer.out() << "\nstderr:\n" << tracer.err());
-    REQUIRE(event.has_value());
-    return *event;
-}
-
 } // namespace
 
 TEST_CASE("TCP IPv4 listen after bind is reported with address - port and backlog")

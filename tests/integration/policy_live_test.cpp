@@ -27,18 +27,6 @@ std::vector<std::string> live_args(const std::string &policy, const std::vector<
     return args;
 }
 
-Json listen_event(const TracerProcess &tracer, int port)
-{
-    auto event = tracer.wait_for_json([&](const Json &j) {
-        return j.value("/event/action"_json_pointer, "") == "socket-listen" &&
-               j.value("/process/pid"_json_pointer, -1) == getpid() &&
-               j.value("/server/port"_json_pointer, -1) == port;
-    });
-    INFO("stdout so far:\n" << tracer.out() << "\nstderr:\n" << tracer.err());
-    REQUIRE(event.has_value());
-    return *event;
-}
-
 } // namespace
 
 TEST_CASE("live: every event carries the policy verdict - rule id and severity")
@@ -58,15 +46,15 @@ TEST_CASE("live: every event carries the policy verdict - rule id and severity")
     for (auto *fd : {&ok, &exposed, &stray})
         REQUIRE(::listen(fd->get(), 4) == 0);
 
-    Json a = listen_event(tracer, ok_port);
+    Json a = expect_event(tracer, "socket-listen", ok_port);
     CHECK(a["trace_listen"]["policy"]["verdict"] == "expected");
     CHECK(a["trace_listen"]["policy"]["rule_id"] == "app");
     CHECK(a["trace_listen"]["policy"]["severity"] == "low");
-    Json b = listen_event(tracer, exposed_port);
+    Json b = expect_event(tracer, "socket-listen", exposed_port);
     CHECK(b["trace_listen"]["policy"]["verdict"] == "forbidden");
     CHECK(b["trace_listen"]["policy"]["rule_id"] == "nothing-exposed");
     CHECK(b["trace_listen"]["policy"]["severity"] == "critical");
-    Json c = listen_event(tracer, stray_port);
+    Json c = expect_event(tracer, "socket-listen", stray_port);
     CHECK(c["trace_listen"]["policy"]["verdict"] == "unexpected");
     CHECK(c["trace_listen"]["policy"]["severity"] == "medium");
 }
@@ -80,7 +68,7 @@ TEST_CASE("live: a dual-stack :: listener is judged as exposed on IPv4")
                     "all-interfaces}\ndefaults: {verdict: expected}\n");
     TracerProcess tracer(live_args(policy.path(), {port}));
     REQUIRE(::listen(dual.get(), 4) == 0);
-    Json e = listen_event(tracer, port);
+    Json e = expect_event(tracer, "socket-listen", port);
     CHECK(e["trace_listen"]["dual_stack"] == true);
     CHECK(e["trace_listen"]["policy"]["verdict"] == "forbidden");
     CHECK(e["trace_listen"]["policy"]["rule_id"] == "no-ipv4-any");
@@ -97,7 +85,7 @@ TEST_CASE("live: --alerts-only shows findings and hides expected listeners")
     // In this order: once the stray listen is out, the expected one was judged.
     REQUIRE(::listen(ok.get(), 4) == 0);
     REQUIRE(::listen(stray.get(), 4) == 0);
-    Json alert = listen_event(tracer, stray_port);
+    Json alert = expect_event(tracer, "socket-listen", stray_port);
     CHECK(alert["trace_listen"]["policy"]["verdict"] == "unexpected");
     REQUIRE(tracer.stop() == 0);
     auto lines = tracer.json_lines();
@@ -124,7 +112,7 @@ TEST_CASE("live: SIGHUP rereads the policy and keeps the old one when the new is
     TracerProcess tracer(live_args(policy.path(), ports));
 
     REQUIRE(::listen(fds[0].get(), 4) == 0);
-    CHECK(listen_event(tracer, ports[0])["trace_listen"]["policy"]["rule_id"] == "first");
+    CHECK(expect_event(tracer, "socket-listen", ports[0])["trace_listen"]["policy"]["rule_id"] == "first");
 
     policy.write("expected:\n  - {id: second, severity: low, port: [" + range +
                  "], colour: red}\n");
@@ -132,13 +120,13 @@ TEST_CASE("live: SIGHUP rereads the policy and keeps the old one when the new is
     REQUIRE(tracer.wait_for_stderr("keeping the previous policy"));
     CHECK_THAT(tracer.err(), Catch::Contains(policy.path() + ":2:"));
     REQUIRE(::listen(fds[1].get(), 4) == 0);
-    CHECK(listen_event(tracer, ports[1])["trace_listen"]["policy"]["rule_id"] == "first");
+    CHECK(expect_event(tracer, "socket-listen", ports[1])["trace_listen"]["policy"]["rule_id"] == "first");
 
     policy.write("forbidden:\n  - {id: third, severity: high, port: [" + range + "]}\n");
     tracer.signal(SIGHUP);
     REQUIRE(tracer.wait_for_stderr("policy reloaded"));
     REQUIRE(::listen(fds[2].get(), 4) == 0);
-    Json e = listen_event(tracer, ports[2]);
+    Json e = expect_event(tracer, "socket-listen", ports[2]);
     CHECK(e["trace_listen"]["policy"]["verdict"] == "forbidden");
     CHECK(e["trace_listen"]["policy"]["rule_id"] == "third");
 }

@@ -12,21 +12,12 @@
 #include "record/record_reader.hpp"
 #include "support/sockets.hpp"
 #include "support/tracer_process.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace tl::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir()
-    {
-        char tmpl[] = "/tmp/tl-record-it-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
 
 // Listen events of this process in a record file (read with the real reader).
 std::vector<tl::Event> recorded_listens(const std::string &path)

@@ -179,6 +179,20 @@ std::string shell(const std::string &command)
     return *out;
 }
 
+Json expect_event(const TracerProcess &tracer, const std::string &action, int port, int pid)
+{
+    if (pid < 0)
+        pid = getpid();
+    auto event = tracer.wait_for_json([&](const Json &j) {
+        return j.value("/event/action"_json_pointer, "") == action &&
+               j.value("/process/pid"_json_pointer, -1) == pid &&
+               j.value("/server/port"_json_pointer, -1) == port;
+    });
+    INFO("stdout so far:\n" << tracer.out() << "\nstderr:\n" << tracer.err());
+    REQUIRE(event.has_value());
+    return *event;
+}
+
 std::vector<Json> events_of(const std::vector<Json> &lines, const std::string &action, int pid)
 {
     std::vector<Json> found;

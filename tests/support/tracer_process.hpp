@@ -72,6 +72,11 @@ std::string shell(const std::string &command);
 // Same, but returns nullopt instead of failing.
 std::optional<std::string> try_shell(const std::string &command);
 
+// Waits for an event of `action` on local port `port` from process `pid`
+// (default: the test process itself); fails the test, showing the tracer's
+// output, when none comes.
+Json expect_event(const TracerProcess &tracer, const std::string &action, int port, int pid = -1);
+
 // Events with the given event.action whose process.pid is `pid`.
 std::vector<Json> events_of(const std::vector<Json> &lines, const std::string &action, int pid);
 

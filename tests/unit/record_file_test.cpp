@@ -15,22 +15,14 @@
 #include "record/record_reader.hpp"
 #include "record/record_writer.hpp"
 #include "record/replay_time.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace tl;
 using namespace tl::record;
 namespace fs = std::filesystem;
+using tl::test::TempDir;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir()
-    {
-        char tmpl[] = "/tmp/tl-record-test-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
 
 Event sample_event(std::uint32_t pid, std::uint16_t port)
 {

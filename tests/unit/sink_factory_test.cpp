@@ -18,23 +18,15 @@
 #include "output/queued_sink.hpp"
 #include "output/sink_factory.hpp"
 #include "siem_test_events.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace tl;
 using namespace std::chrono_literals;
 using tl::test::siem_event;
 namespace fs = std::filesystem;
+using tl::test::TempDir;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir()
-    {
-        char tmpl[] = "/tmp/tl-sink-test-XXXXXX";
-        path = mkdtemp(tmpl);
-    }
-    ~TempDir() { fs::remove_all(path); }
-};
 
 // A destination that is away until opened, and records what it received.
 class GateTransport final : public RecordTransport {
