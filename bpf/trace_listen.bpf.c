@@ -529,7 +529,7 @@ static __always_inline void handle_listen_return(const struct sock *sk, __u32 ba
 	struct tl_sock s = {};
 	__u64 skp = (__u64)sk;
 
-	if (!sk)
+	if (!sk || !current_wanted())
 		return;
 	read_sock(&s, sk);
 	if (!is_inet(s.family))
@@ -542,11 +542,13 @@ static __always_inline void handle_listen_return(const struct sock *sk, __u32 ba
 			l->port = s.port;
 			__builtin_memcpy(l->addr, s.addr, sizeof(l->addr));
 		}
-		bpf_map_update_elem(&listener_by_port, &key, &skp, BPF_ANY);
-		remember_owner(skp);
+		/* Accepted sockets find their owner through this listener's
+		 * (recorded when it entered LISTEN). */
+		if (trace_state)
+			bpf_map_update_elem(&listener_by_port, &key, &skp, BPF_ANY);
 	}
 	s.backlog = backlog;
-	if (!trace_listen || !sock_wanted(&s) || !current_wanted())
+	if (!trace_listen || !sock_wanted(&s))
 		return;
 	emit(TL_EVENT_LISTEN, ret < 0 ? -ret : 0, hook, &s, NULL, 0, 0);
 }
@@ -639,9 +641,15 @@ static __always_inline void handle_state(const struct sock *sk, int oldstate, in
 		struct listener_info l = { .start_ns = bpf_ktime_get_ns() };
 
 		bpf_map_update_elem(&listeners, &skp, &l, BPF_ANY);
-		remember_owner(skp);
+		/* Owners attribute softirq state changes; a close runs in the
+		 * context of the process closing it. */
+		if (trace_state)
+			remember_owner(skp);
 		return; /* the listen event goes out when listen() returns */
 	}
+	/* Every TCP connection on the host passes here: leave early. */
+	if (!trace_state && !(oldstate == TCP_LISTEN && newstate == TCP_CLOSE))
+		return;
 
 	read_sock(&s, sk);
 	if (cookie)
@@ -680,11 +688,6 @@ static __always_inline void handle_state(const struct sock *sk, int oldstate, in
 		return;
 	}
 
-	if (!trace_state) {
-		if (newstate == TCP_CLOSE)
-			bpf_map_delete_elem(&sock_owner, &skp);
-		return;
-	}
 	/* connect(): process context, the caller owns the socket. */
 	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT)
 		remember_owner(skp);

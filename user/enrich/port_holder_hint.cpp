@@ -16,7 +16,7 @@ namespace {
 std::string describe(const PortHolder &h, const tl_task *task,
                      const std::shared_ptr<const ContainerDetails> &container)
 {
-    std::string text = h.pid ? fmt::format("pid {}", h.pid) : std::string("a socket no process holds");
+    std::string text = h.pid ? fmt::format("pid {}", h.pid) : std::string("a socket no process holds now (closing, or its process exited)");
     if (task)
         text += fmt::format(" ({})", c_field(task->comm, sizeof task->comm));
     if (container && !container->id.empty())
