@@ -47,3 +47,15 @@ TEST_CASE("a listener is the server and the destination of what it accepts")
     CHECK(doc["event"]["action"] == "socket-listen");
     CHECK(doc["process"]["name"] == "sshd");
 }
+
+TEST_CASE("the table names every other process that holds a snapshot socket")
+{
+    Event e = listen_on("0.0.0.0", 8080);
+    e.kind = EventKind::Existing;
+    SocketHolder worker;
+    worker.task.pid = 43;
+    e.extra_holders.push_back(worker);
+    worker.task.pid = 44;
+    e.extra_holders.push_back(worker);
+    CHECK(table_detail(e).find("also-held-by=43,44") != std::string::npos);
+}

@@ -67,6 +67,12 @@ std::string table_detail(const Event &e)
     if (std::string service = system_service_names().name_of(s.port, transport_name(s.protocol, s.type));
         !service.empty())
         parts.push_back("service=" + service);
+    if (!e.extra_holders.empty()) {
+        std::string pids;
+        for (const auto &h : e.extra_holders)
+            pids += (pids.empty() ? "" : ",") + std::to_string(h.task.pid);
+        parts.push_back("also-held-by=" + pids);
+    }
     if (!e.holder_hint.empty())
         parts.push_back("held-by=" + escape_for_terminal(e.holder_hint));
     if (e.kind == EventKind::Bind && s.req_port != s.port)
