@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <ctime>
 #include <cstring>
+#include <optional>
 #include <tuple>
+#include <unordered_map>
 
 #include <spdlog/spdlog.h>
 
@@ -91,6 +93,15 @@ std::vector<Event> take_socket_snapshot(const EventFilter &filter)
                                    static_cast<std::uint64_t>(mono.tv_nsec);
     const std::int64_t now_wall = wall_now_ns();
 
+    // One /proc read per process, however many sockets it holds.
+    std::unordered_map<std::uint32_t, std::optional<tl_task>> tasks_by_pid;
+    auto task_of = [&](std::uint32_t pid) -> const std::optional<tl_task> & {
+        auto [it, fresh] = tasks_by_pid.try_emplace(pid);
+        if (fresh)
+            it->second = task_from_proc(pid, cgroups);
+        return it->second;
+    };
+
     std::vector<Event> events;
     std::size_t unowned = 0;
     for (auto &f : found) {
@@ -104,7 +115,7 @@ std::vector<Event> take_socket_snapshot(const EventFilter &filter)
         if (it != owners.by_inode.end()) {
             bool first = true;
             for (std::uint32_t pid : it->second) {
-                auto task = task_from_proc(pid, cgroups);
+                const auto &task = task_of(pid);
                 if (!task)
                     continue; // exited since the scan
                 if (first) {
