@@ -161,15 +161,18 @@ KernelTracer::KernelTracer(const KernelSettings &settings)
 {
     libbpf_set_print(libbpf_log);
 
-    std::unique_ptr<btf, void (*)(btf *)> vmlinux(btf__load_vmlinux_btf(), btf__free);
-    inet_flag_bits_ = read_inet_flag_bits(vmlinux.get());
-
     // Probe first: a failed full load costs a verifier run of every program.
     std::vector<BindHook> binds;
-    if (kernel_allows_fexit(vmlinux.get()))
-        binds.push_back(BindHook::Fexit);
-    else
-        spdlog::debug("fexit is not available: skipping it");
+    {
+        // Freed before the load, in which libbpf parses the BTF again:
+        // two parsed copies at once would double the start-up memory peak.
+        std::unique_ptr<btf, void (*)(btf *)> vmlinux(btf__load_vmlinux_btf(), btf__free);
+        inet_flag_bits_ = read_inet_flag_bits(vmlinux.get());
+        if (kernel_allows_fexit(vmlinux.get()))
+            binds.push_back(BindHook::Fexit);
+        else
+            spdlog::debug("fexit is not available: skipping it");
+    }
     if (kernel_has_kprobes())
         binds.push_back(BindHook::Kprobe);
     else

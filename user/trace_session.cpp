@@ -59,8 +59,12 @@ void TraceSession::add_enricher(std::unique_ptr<Enricher> enricher)
 
 void TraceSession::add_initial_events(std::vector<Event> events)
 {
-    for (auto &e : events)
-        initial_events_.push_back(std::move(e));
+    if (initial_events_.empty()) {
+        initial_events_ = std::move(events); // no second copy of a large snapshot
+        return;
+    }
+    initial_events_.insert(initial_events_.end(), std::make_move_iterator(events.begin()),
+                           std::make_move_iterator(events.end()));
 }
 
 void TraceSession::start()
@@ -175,7 +179,7 @@ SessionSummary TraceSession::run(const SessionControl &control)
                       [this](const void *data, std::size_t size) { handle_record(data, size); });
     for (auto &event : initial_events_)
         offer(event);
-    initial_events_.clear();
+    std::vector<Event>().swap(initial_events_); // give the snapshot's memory back
 
     const auto deadline = std::chrono::steady_clock::now() + options_.duration;
     auto done = [&] {

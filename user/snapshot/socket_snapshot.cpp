@@ -103,6 +103,7 @@ std::vector<Event> take_socket_snapshot(const EventFilter &filter)
     };
 
     std::vector<Event> events;
+    events.reserve(found.size());
     std::size_t unowned = 0;
     for (auto &f : found) {
         Event e;
