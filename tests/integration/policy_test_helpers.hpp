@@ -13,38 +13,11 @@
 #include <catch2/catch.hpp>
 
 #include "support/tracer_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace tl::test {
 
 // A file under /tmp, removed when the test ends.
-class TempFile {
-public:
-    explicit TempFile(const std::string &text = "")
-    {
-        char name[] = "/tmp/tl-policy-XXXXXX";
-        int fd = mkstemp(name);
-        REQUIRE(fd >= 0);
-        close(fd);
-        path_ = name;
-        write(text);
-    }
-    ~TempFile() { std::remove(path_.c_str()); }
-    TempFile(const TempFile &) = delete;
-    TempFile &operator=(const TempFile &) = delete;
-    void write(const std::string &text) const { std::ofstream(path_, std::ios::trunc) << text; }
-    std::string read() const
-    {
-        std::ifstream in(path_);
-        std::stringstream s;
-        s << in.rdbuf();
-        return s.str();
-    }
-    const std::string &path() const { return path_; }
-
-private:
-    std::string path_;
-};
-
 struct CommandResult {
     int exit_code = -1;
     std::string out, err;

@@ -12,6 +12,7 @@
 #include "policy/policy_enricher.hpp"
 #include "policy/policy_parser.hpp"
 #include "policy_test_events.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace tl;
 using tl::test::ListenerSpec;
@@ -29,25 +30,6 @@ ListenerSpec spec(std::string address, std::uint16_t port, std::uint64_t cookie)
 }
 
 // A policy file that is removed again.
-class TempPolicy {
-public:
-    explicit TempPolicy(const std::string &text)
-    {
-        char name[] = "/tmp/policy-test-XXXXXX";
-        int fd = mkstemp(name);
-        REQUIRE(fd >= 0);
-        close(fd);
-        path_ = name;
-        write(text);
-    }
-    ~TempPolicy() { std::remove(path_.c_str()); }
-    void write(const std::string &text) const { std::ofstream(path_) << text; }
-    const std::string &path() const { return path_; }
-
-private:
-    std::string path_;
-};
-
 } // namespace
 
 TEST_CASE("check: unexpected - forbidden and missing listeners are findings - most severe first")
@@ -178,7 +160,7 @@ TEST_CASE("baseline: the saved policy parses and accepts exactly what it was mad
 
 TEST_CASE("enricher: verdicts on events - alerts-only hides expected ones")
 {
-    TempPolicy file("expected:\n  - {id: web, severity: low, port: 8080}\n");
+    tl::test::TempFile file("expected:\n  - {id: web, severity: low, port: 8080}\n");
     PolicyEnricher all(file.path(), false);
     Event ok = listener_event(spec("0.0.0.0", 8080, 1));
     all.enrich(ok);
@@ -208,7 +190,7 @@ TEST_CASE("enricher: verdicts on events - alerts-only hides expected ones")
 
 TEST_CASE("enricher: reload keeps the old policy when the new file is broken")
 {
-    TempPolicy file("expected:\n  - {id: web, severity: low, port: 8080}\n");
+    tl::test::TempFile file("expected:\n  - {id: web, severity: low, port: 8080}\n");
     PolicyEnricher enricher(file.path(), false);
     auto verdict_for = [&](std::uint16_t port) {
         Event e = listener_event(spec("0.0.0.0", port, 1));
@@ -227,7 +209,7 @@ TEST_CASE("enricher: reload keeps the old policy when the new file is broken")
 
 TEST_CASE("make_policy_enricher refuses a broken policy with file:line:column")
 {
-    TempPolicy file("expected:\n  - {id: web, severity: low, port: 99999}\n");
+    tl::test::TempFile file("expected:\n  - {id: web, severity: low, port: 99999}\n");
     CHECK_THROWS_WITH(make_policy_enricher(file.path(), false),
                       Catch::StartsWith(file.path() + ":2:"));
     CHECK_THROWS_AS(make_policy_enricher(file.path(), false), std::invalid_argument);
