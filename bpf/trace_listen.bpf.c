@@ -291,7 +291,7 @@ static __always_inline void read_current_args(struct tl_task *t, struct task_str
 		len = TL_ARGS_LEN;
 		t->flags |= TL_TASK_ARGS_TRUNCATED;
 	}
-	if (bpf_probe_read_user(t->args, len & (TL_ARGS_LEN - 1 | TL_ARGS_LEN), (void *)start))
+	if (bpf_probe_read_user(t->args, len, (void *)start))
 		t->flags |= TL_TASK_NO_ARGS;
 	else
 		t->args_len = len;

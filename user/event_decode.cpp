@@ -55,8 +55,7 @@ std::vector<std::string> split_args(const tl_task &task)
     std::size_t start = 0;
     for (std::size_t i = 0; i <= len; ++i) {
         if (i == len || task.args[i] == '\0') {
-            if (i > start || (i < len))
-                args.emplace_back(task.args + start, i - start);
+            args.emplace_back(task.args + start, i - start);
             start = i + 1;
         }
     }
