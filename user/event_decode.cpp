@@ -1,5 +1,6 @@
 #include "event_decode.hpp"
 
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 
@@ -24,8 +25,16 @@ std::int64_t wall_now_ns() { return clock_ns(CLOCK_REALTIME); }
 
 std::int64_t monotonic_to_wall_ns(std::uint64_t monotonic_ns)
 {
-    return clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC) +
-           static_cast<std::int64_t>(monotonic_ns);
+    // A kernel timestamp is far below 2^63; one read from a damaged or crafted
+    // record may not be: saturate rather than overflow (undefined behaviour).
+    std::int64_t offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+    std::int64_t mono = monotonic_ns > static_cast<std::uint64_t>(INT64_MAX)
+                            ? INT64_MAX
+                            : static_cast<std::int64_t>(monotonic_ns);
+    std::int64_t wall = 0;
+    if (__builtin_add_overflow(offset, mono, &wall))
+        return offset < 0 ? INT64_MIN : INT64_MAX;
+    return wall;
 }
 
 std::optional<Event> decode_event(const void *data, std::size_t size)

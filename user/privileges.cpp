@@ -8,7 +8,6 @@
 namespace tl {
 
 namespace {
-constexpr int cap_sys_admin = 21;
 constexpr int cap_perfmon = 38;
 constexpr int cap_bpf = 39;
 
@@ -22,6 +21,8 @@ unsigned long long effective_capabilities()
     return 0;
 }
 } // namespace
+
+bool has_effective_capability(int cap) { return (effective_capabilities() >> cap) & 1ULL; }
 
 std::string missing_bpf_privileges()
 {

@@ -165,6 +165,16 @@ void TraceSession::report_drops_if_changed()
         sink->write(report);
 }
 
+bool TraceSession::output_closed() const
+{
+    for (auto &sink : sinks_)
+        if (sink->closed()) {
+            spdlog::info("{} was closed by its reader; stopping", sink->name());
+            return true;
+        }
+    return false;
+}
+
 SessionCounters TraceSession::counters() const
 {
     std::lock_guard lock(counters_mutex_);
@@ -184,7 +194,8 @@ SessionSummary TraceSession::run(const SessionControl &control)
     const auto deadline = std::chrono::steady_clock::now() + options_.duration;
     auto done = [&] {
         return control.stop.load() || (options_.max_events && emitted_ >= options_.max_events) ||
-               (options_.duration.count() && std::chrono::steady_clock::now() >= deadline);
+               (options_.duration.count() && std::chrono::steady_clock::now() >= deadline) ||
+               output_closed();
     };
     while (!done()) {
         int n = reader.poll(options_.poll_timeout_ms);

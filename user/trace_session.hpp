@@ -75,6 +75,7 @@ private:
     void offer(Event &event); // filter, then emit
     void emit(Event &event);
     void report_drops_if_changed();
+    bool output_closed() const; // a reader went away (stdout into `head`): end like other tools
     void track_listener(Event &event);
 
     SessionOptions options_;

@@ -89,3 +89,45 @@ TEST_CASE("SIGTERM stops the trace - flushes and prints the summary")
     CHECK(tracer.stop(SIGTERM) == 0);
     CHECK(tracer.err().find("socket-listen=1") != std::string::npos);
 }
+
+TEST_CASE("a closed stdout ends the trace cleanly - trace-listen -o json | head -1 ends")
+{
+    TL_REQUIRE_BPF();
+    Fd fd = tcp_listener("127.0.0.1", 0); // at least one snapshot line
+    std::string out =
+        try_shell(std::string("bash -c 'timeout 30 ") + TRACE_LISTEN_BINARY +
+                  " -o json 2>/tmp/tl-head-$$.err | head -1 >/dev/null; "
+                  "echo rc=${PIPESTATUS[0]}; cat /tmp/tl-head-$$.err; rm -f /tmp/tl-head-$$.err'")
+            .value_or("");
+    INFO(out);
+    CHECK(out.find("rc=0\n") != std::string::npos); // rc=124: killed by timeout before
+    CHECK(out.find("stdout was closed by its reader") != std::string::npos);
+    CHECK(out.find("sinks=0") != std::string::npos); // a reader leaving is not a loss
+}
+
+TEST_CASE("tracefs mounted but not readable is named as such - not as missing")
+{
+    TL_REQUIRE_BPF();
+    if (!try_shell("command -v setpriv")) {
+        WARN("SKIPPED: needs setpriv");
+        return;
+    }
+    if (!try_shell("grep -q ' tracefs ' /proc/self/mounts"))
+        try_shell("mount -t tracefs nodev /sys/kernel/tracing");
+    // Capabilities without root: uid nobody with CAP_BPF and CAP_PERFMON.
+    std::string as_nobody = "setpriv --reuid=65534 --regid=65534 --clear-groups "
+                            "--inh-caps=+bpf,+perfmon,+net_admin "
+                            "--ambient-caps=+bpf,+perfmon,+net_admin ";
+    if (try_shell(as_nobody + "test -x /sys/kernel/tracing/events")) {
+        WARN("SKIPPED: tracefs is readable by uid 65534 here (mode not 0700)");
+        return;
+    }
+    std::string out = try_shell(as_nobody + TRACE_LISTEN_BINARY +
+                                " --bind-hook syscall --no-snapshot --duration 1 2>&1; echo rc=$?")
+                          .value_or("");
+    INFO(out);
+    CHECK(out.find("rc=1\n") != std::string::npos);
+    CHECK(out.find("tracefs is mounted at /sys/kernel/tracing but this process") !=
+          std::string::npos);
+    CHECK(out.find("not mounted") == std::string::npos);
+}

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include <catch2/catch.hpp>
 
 #include "policy_test_helpers.hpp"
@@ -225,4 +227,99 @@ TEST_CASE("baseline save then check reports no findings")
     require_exit(after, 1);
     REQUIRE(after.report["findings"].size() == 1);
     CHECK(after.report["findings"][0]["finding"] == "missing");
+}
+
+namespace {
+
+// A listener no process holds: its only reference is in flight in an
+// SCM_RIGHTS message on a unix socket pair, as a kernel-owned socket (VXLAN,
+// nfsd) or one held by an unreadable pid 1 looks to the snapshot.
+struct OwnerlessListener {
+    Fd pair[2];
+    int port = 0;
+    OwnerlessListener()
+    {
+        int sv[2];
+        REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+        pair[0] = Fd(sv[0]);
+        pair[1] = Fd(sv[1]);
+        Fd listener = tcp_listener("127.0.0.1", 0);
+        port = local_port(listener.get());
+        char byte = 0;
+        iovec iov{&byte, 1};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        int fd = listener.get();
+        std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+        REQUIRE(sendmsg(pair[0].get(), &msg, 0) == 1);
+        // listener's fd closes here: the socket lives on, held by no fd table.
+    }
+};
+
+std::string binary() { return TRACE_LISTEN_BINARY; }
+
+} // namespace
+
+TEST_CASE("baseline save accepts listeners no visible process holds - check is then compliant")
+{
+    OwnerlessListener kernel_like;
+    TempFile baseline;
+    std::vector<int> ports{kernel_like.port};
+    std::vector<std::string> save{"baseline", "save", baseline.path()};
+    for (auto &a : port_filters(ports))
+        save.push_back(a);
+    CommandResult saved = run_command(save);
+    std::string yaml = baseline.read();
+    INFO(yaml);
+    require_exit(saved, 0); // "process must not be empty", exit 2 and no file before
+    CHECK_THAT(yaml, Catch::Contains("owner: none"));
+    CHECK_THAT(yaml, Catch::Contains("port: " + port_text(kernel_like.port)));
+
+    CommandResult r = run_check(baseline.path(), ports);
+    require_exit(r, 0);
+    CHECK(r.report["listeners"]["total"] == 1);
+}
+
+TEST_CASE("check without CAP_SYS_ADMIN is never compliant on what it could not see")
+{
+    if (geteuid() != 0 || !try_shell("command -v setpriv")) {
+        WARN("SKIPPED: needs root and setpriv to drop CAP_SYS_ADMIN");
+        return;
+    }
+    // A namespace that cannot be entered without CAP_SYS_ADMIN, whatever
+    // else runs on this machine.
+    NetNamespace other("tl-nosysadmin-" + std::to_string(getpid()));
+    Fd forbidden = tcp_listener("127.0.0.1", 0);
+    int port = local_port(forbidden.get());
+    TempFile policy("forbidden:\n  - {id: no-loopback, severity: high, exposure: loopback, port: " +
+                    port_text(port) + "}\n");
+    auto check_without_sys_admin = [&](const std::string &extra) {
+        return try_shell("setpriv --bounding-set=-sys_admin --inh-caps=-sys_admin " + binary() +
+                         " check --policy " + policy.path() + " -o json --port " +
+                         port_text(port) + " " + extra + " 2>&1; echo rc=$?")
+            .value_or("");
+    };
+
+    // All namespaces: the other one cannot be entered, so no verdict: exit 2
+    // naming it and the capability (exit 0, "compliant: 0 listeners" before).
+    std::string all = check_without_sys_admin("");
+    INFO(all);
+    CHECK(all.find("rc=2\n") != std::string::npos);
+    CHECK(all.find("CAP_SYS_ADMIN") != std::string::npos);
+    CHECK(all.find(std::to_string(other.inode())) != std::string::npos);
+    CHECK(all.find("\"compliant\":true") == std::string::npos);
+
+    // Its own namespace is read without setns(): the forbidden listener is found.
+    std::string own = check_without_sys_admin("--netns " + std::to_string(current_netns_inode()));
+    INFO(own);
+    CHECK(own.find("rc=1\n") != std::string::npos);
+    CHECK(own.find("no-loopback") != std::string::npos);
 }

@@ -4,12 +4,18 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
 #include <catch2/catch.hpp>
 
+#include "record/record_codec.hpp"
 #include "record/record_reader.hpp"
+#include "record/record_writer.hpp"
 #include "support/sockets.hpp"
 #include "support/tracer_process.hpp"
 #include "support/temp_dir.hpp"
@@ -227,4 +233,119 @@ TEST_CASE("replay refuses files that are not records and bad flags - with exit c
     Replay bad_time = replay({text, "--since", "yesterday"});
     CHECK(bad_time.status == 2);
     CHECK(bad_time.err.find("not a time") != std::string::npos);
+}
+
+TEST_CASE("a record with the start-up snapshot replays - the snapshot included")
+{
+    TL_REQUIRE_BPF();
+    TempDir dir;
+    std::string file = (dir.path / "snap.tlr").string();
+    Fd fd = tcp_listener("127.0.0.1", 0); // listening before the record starts
+    int port = local_port(fd.get());
+    // --port: the snapshot of a busy machine stays small.
+    TracerProcess rec({"record", "-w", file, "--duration", "2", "--port", std::to_string(port)},
+                      /*wait_ready=*/false);
+    REQUIRE(rec.wait(60s) == 0);
+    Replay r = replay({file, "-o", "json"});
+    INFO(r.err);
+    CHECK(r.status == 0); // "unknown kind 0", a damaged stretch and exit 1 before
+    CHECK(r.err.find("damaged") != std::string::npos); // the summary line
+    CHECK(r.err.find("0 damaged") != std::string::npos);
+    auto existing = events_of(r.lines, "socket-existing", getpid());
+    REQUIRE(existing.size() == 1);
+    CHECK(existing[0]["server"]["port"] == port);
+}
+
+TEST_CASE("recording again keeps the last record as FILE.1 - and says so")
+{
+    TL_REQUIRE_BPF();
+    TempDir dir;
+    std::string file = (dir.path / "again.tlr").string();
+    std::string pid = std::to_string(getpid());
+    {
+        TracerProcess rec({"record", "-w", file, "--pid", pid, "--no-snapshot"});
+        Fd fd = tcp_listener("127.0.0.1", 0);
+        REQUIRE(wait_recorded(file, 1));
+        REQUIRE(rec.stop() == 0);
+    }
+    auto first = fs::file_size(file);
+    auto first_listens = recorded_listens(file).size();
+    TracerProcess again({"record", "-w", file, "--pid", pid, "--no-snapshot"});
+    CHECK(again.stop() == 0);
+    INFO(again.err());
+    CHECK(again.err().find("kept as " + file + ".1") != std::string::npos);
+    REQUIRE(fs::exists(file + ".1"));
+    CHECK(fs::file_size(file + ".1") == first); // truncated to a header before
+    CHECK(recorded_listens(file + ".1").size() == first_listens);
+
+    // No room to keep it (--rotate-count 1): refused, exit 2, nothing touched.
+    auto now = fs::file_size(file);
+    TracerProcess refused({"record", "-w", file, "--rotate-count", "1", "--no-snapshot"},
+                          /*wait_ready=*/false);
+    CHECK(refused.wait(60s) == 2);
+    CHECK(refused.err().find("never overwritten") != std::string::npos);
+    CHECK(fs::file_size(file) == now);
+}
+
+TEST_CASE("replay of crafted records shows every good record and reports each bad one")
+{
+    // Valid checksums, hostile contents: the reader and every output must
+    // report damage and go on, never stop or crash.
+    TempDir dir;
+    std::string file = (dir.path / "crafted.tlr").string();
+    auto event = [](std::uint16_t port) {
+        tl::Event e;
+        e.kind = tl::EventKind::Listen;
+        e.raw.kind = TL_EVENT_LISTEN;
+        e.raw.ts_ns = 1'000'000'000;
+        e.raw.sock.family = AF_INET;
+        e.raw.sock.protocol = IPPROTO_TCP;
+        e.raw.sock.type = SOCK_STREAM;
+        e.raw.sock.port = port;
+        e.raw.task.pid = 4242;
+        std::strcpy(e.raw.task.comm, "crafted");
+        e.wall_time_ns = 1'700'000'000'000'000'000;
+        return e;
+    };
+    {
+        tl::record::RecordWriter w({file, 0, 1, false});
+        w.begin({});
+        w.write(tl::record::FrameType::Header,
+                R"({"format":"trace-listen-record","version":1,"host":["x"],"kernel":3})");
+        tl::Event overflow = event(1001);
+        overflow.raw.ts_ns = 0x7fffffffffffffffULL;
+        w.write(tl::record::FrameType::Event, tl::record::encode_event(overflow));
+        tl::Event outgoing = event(1002); // connected out, but no peer port
+        outgoing.kind = tl::EventKind::StateChange;
+        outgoing.raw.kind = TL_EVENT_STATE;
+        outgoing.raw.flags = TL_EVENT_ACTIVE_OPEN;
+        std::string payload = tl::record::encode_event(outgoing);
+        w.write(tl::record::FrameType::Event, payload);
+        w.write(tl::record::FrameType::Event, tl::record::encode_event(event(1003)));
+    }
+    for (std::string format : {"ecs", "table", "ocsf"}) {
+        TracerProcess p({"replay", file, "--events", "bind,listen,close,state", "--sink",
+                         "stdout:" + format},
+                        /*wait_ready=*/false);
+        int status = p.wait(60s);
+        INFO(format << "\n" << p.err() << "\n" << p.out());
+        CHECK(status == 1); // damage: said on stderr and in the exit status
+        CHECK(p.err().find("header field 'host'") != std::string::npos);
+        CHECK(p.err().find("not a time since boot") != std::string::npos);
+        CHECK(p.err().find("2 damaged") != std::string::npos);
+        CHECK(p.out().find("1002") != std::string::npos); // the outgoing one, shown
+        CHECK(p.out().find("1003") != std::string::npos); // and what comes after
+        CHECK(p.out().find("1001") == std::string::npos);
+    }
+}
+
+TEST_CASE("replaying an empty file says so")
+{
+    TempDir dir;
+    std::string file = (dir.path / "empty.tlr").string();
+    shell("touch " + file);
+    Replay r = replay({file});
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("is empty") != std::string::npos);
 }

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "event_decode.hpp"
 #include "output/ecs_document.hpp"
 #include "output/table_format.hpp"
 
@@ -58,4 +59,28 @@ TEST_CASE("the table names every other process that holds a snapshot socket")
     worker.task.pid = 44;
     e.extra_holders.push_back(worker);
     CHECK(table_detail(e).find("also-held-by=43,44") != std::string::npos);
+}
+
+TEST_CASE("an outgoing connection without a known peer still makes a document")
+{
+    // A crafted or damaged record: ACTIVE_OPEN, but no peer port.  The writer
+    // threw nlohmann type_error.305 here before.
+    Event e = listen_on("10.0.0.1", 40000);
+    e.kind = EventKind::StateChange;
+    e.raw.kind = TL_EVENT_STATE;
+    e.raw.flags = TL_EVENT_ACTIVE_OPEN;
+    nlohmann::json doc;
+    REQUIRE_NOTHROW(doc = ecs_document(e));
+    CHECK(doc["client"]["port"] == 40000);
+    CHECK_FALSE(doc.contains("server"));
+    CHECK_FALSE(doc.contains("destination"));
+    CHECK(doc["related"]["ip"] == nlohmann::json::array({"10.0.0.1"}));
+}
+
+TEST_CASE("a kernel timestamp near 2^63 does not overflow into the past")
+{
+    // Signed overflow here is undefined behaviour (UBSan); the result wrapped negative.
+    CHECK(monotonic_to_wall_ns(0x7fffffffffffffffULL) == INT64_MAX);
+    CHECK(monotonic_to_wall_ns(~0ULL) == INT64_MAX);
+    CHECK(monotonic_to_wall_ns(0) > 0);
 }

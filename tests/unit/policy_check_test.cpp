@@ -214,3 +214,70 @@ TEST_CASE("make_policy_enricher refuses a broken policy with file:line:column")
                       Catch::StartsWith(file.path() + ":2:"));
     CHECK_THROWS_AS(make_policy_enricher(file.path(), false), std::invalid_argument);
 }
+
+TEST_CASE("baseline: a socket no visible process holds is baselined with owner: none")
+{
+    // Kernel-owned (VXLAN, nfsd), or held by a pid 1 whose fds cannot be read:
+    // the snapshot reports pid 0 and no process name.
+    ListenerSpec kernel = spec("0.0.0.0", 4789, 11);
+    kernel.pid = 0;
+    kernel.protocol = "udp";
+    kernel.kind = EventKind::Existing;
+    kernel.comm = "";
+    kernel.uid = 0;
+    std::vector<Event> now{listener_event(kernel), listener_event(spec("127.0.0.1", 8080, 7))};
+
+    BaselineOptions options;
+    options.host_netns = 4026531840u;
+    std::string yaml = baseline_yaml(now, options);
+    INFO(yaml);
+    CHECK_THAT(yaml, Catch::Contains("owner: none"));
+    CHECK_THAT(yaml, !Catch::Contains("process: \"\""));
+    Policy p = parse_policy(yaml, "baseline.yaml"); // threw "process must not be empty" before
+    ComplianceCheck check(p);
+    for (const auto &e : now)
+        check.observe(e);
+    CHECK(check.report(0).compliant());
+
+    // The rule does not accept a process that takes the port later.
+    ListenerSpec taken = kernel;
+    taken.pid = 99;
+    taken.comm = "intruder";
+    CHECK(p.judge(listener_event(taken)).verdict == "unexpected");
+}
+
+TEST_CASE("owner: none matches sockets without a process - and is not combined with process")
+{
+    ListenerSpec kernel = spec("0.0.0.0", 2049, 12);
+    kernel.pid = 0;
+    kernel.comm = "";
+    ListenerSpec daemon = spec("0.0.0.0", 2049, 5);
+    Policy p = parse_policy("expected:\n  - {id: nfsd, severity: low, port: 2049, owner: none}\n"
+                            "  - {id: rpc, severity: low, port: 111, owner: process}\n",
+                            "p.yaml");
+    CHECK(p.judge(listener_event(kernel)).verdict == "expected");
+    CHECK(p.judge(listener_event(daemon)).verdict == "unexpected");
+    CHECK(p.judge(listener_event(spec("0.0.0.0", 111, 6))).verdict == "expected");
+    CHECK_THROWS_WITH(parse_policy("expected:\n  - {id: x, severity: low, owner: none, "
+                                   "process: sshd}\n",
+                                   "p.yaml"),
+                      Catch::Contains("owner: none cannot be combined"));
+    CHECK_THROWS_WITH(parse_policy("expected:\n  - {id: x, severity: low, owner: kernel}\n",
+                                   "p.yaml"),
+                      Catch::Contains("owner"));
+}
+
+TEST_CASE("a check that could not see everything is never compliant")
+{
+    Policy p = parse_policy("expected:\n  - {id: any, severity: low, port: 1-65535}\n", "p.yaml");
+    ComplianceCheck check(p);
+    ComplianceReport r = check.report(0); // nothing seen
+    r.unseen.push_back("network namespace 4026532999 (/run/netns/x): cannot enter: Operation "
+                       "not permitted (needs CAP_SYS_ADMIN)");
+    CHECK_FALSE(r.compliant());
+    std::string table = compliance_table(r);
+    CHECK_THAT(table, Catch::StartsWith("INCOMPLETE"));
+    CHECK_THAT(table, Catch::Contains("CAP_SYS_ADMIN"));
+    CHECK(compliance_json(r)["compliant"] == false);
+    CHECK(compliance_json(r)["unseen"].size() == 1);
+}

@@ -4,8 +4,10 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "policy/policy_parser.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace tl;
 
@@ -178,4 +180,13 @@ TEST_CASE("an unreadable or oversized policy file is a clear error")
                       Catch::Contains("/nonexistent/policy.yaml: cannot read the policy file"));
     std::string huge(max_policy_bytes + 1, '#');
     CHECK_THAT(error_of(huge), Catch::Contains("at most"));
+}
+
+TEST_CASE("a policy file over the limit is refused naming its real size")
+{
+    tl::test::TempFile big;
+    // 50 MB without writing them: a sparse file.
+    REQUIRE(truncate(big.path().c_str(), 50 * 1024 * 1024) == 0);
+    CHECK_THROWS_WITH(load_policy_file(big.path()),
+                      Catch::Contains("is 52428800 bytes") && Catch::Contains("at most"));
 }

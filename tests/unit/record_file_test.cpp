@@ -11,6 +11,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "output/ecs_document.hpp"
+#include "output/record_format.hpp"
 #include "record/record_frame.hpp"
 #include "record/record_reader.hpp"
 #include "record/record_writer.hpp"
@@ -264,4 +266,150 @@ TEST_CASE("replay time bounds parse RFC 3339 and Unix seconds")
     CHECK_THROWS_AS(parse_time_bound("2024-05-01T12:00:00+2"), std::invalid_argument);
     CHECK_THROWS_AS(parse_time_bound(""), std::invalid_argument);
     CHECK_THROWS_AS(parse_time_bound("2999-01-01T00:00:00Z"), std::invalid_argument); // > int64 ns
+}
+
+TEST_CASE("a snapshot event (no kernel kind) replays as socket-existing")
+{
+    // The start-up snapshot's events have raw.kind 0: "unknown kind 0" before.
+    TempDir dir;
+    std::string path = (dir.path / "snap").string();
+    Event existing = sample_event(7, 22);
+    existing.kind = EventKind::Existing;
+    existing.raw.kind = 0;
+    {
+        RecordWriter w({path, 0, 1, false});
+        w.begin({});
+        REQUIRE(w.write(FrameType::Event, encode_event(existing)));
+    }
+    std::vector<RecordDamage> damage;
+    auto entries = read_all(path, damage);
+    for (auto &d : damage)
+        UNSCOPED_INFO(d.text());
+    CHECK(damage.empty());
+    REQUIRE(count_events(entries) == 1);
+    const Event &e = std::get<Event>(entries.back());
+    CHECK(e.kind == EventKind::Existing);
+    CHECK(e.raw.sock.port == 22);
+    CHECK(e.wall_time_ns == existing.wall_time_ns);
+}
+
+TEST_CASE("crafted records with valid checksums are damage - the rest is still read")
+{
+    TempDir dir;
+    std::string path = (dir.path / "crafted").string();
+    Event far_future = sample_event(3, 3);
+    far_future.raw.ts_ns = 0x7fffffffffffffffULL; // overflowed a signed addition (UB)
+    {
+        RecordWriter w({path, 0, 1, false});
+        w.begin({});
+        // A header whose fields have the wrong types: replay stopped on it.
+        w.write(FrameType::Header, R"({"format":"trace-listen-record","version":1,"host":5,)"
+                                   R"("kernel":{"release":7},"hooks":"x","file_index":"one"})");
+        w.write(FrameType::Header, R"({"format":7,"version":"1"})");
+        w.write(FrameType::Event, encode_event(far_future));
+        w.write(FrameType::Event, encode_event(sample_event(5, 1)));
+    }
+    std::vector<RecordDamage> damage;
+    auto entries = read_all(path, damage);
+    for (auto &d : damage)
+        UNSCOPED_INFO(d.text());
+    REQUIRE(damage.size() == 3);
+    CHECK_THAT(damage[0].what, Catch::Contains("header field 'host' is number"));
+    CHECK_THAT(damage[1].what, Catch::Contains("header field"));
+    CHECK_THAT(damage[2].what, Catch::Contains("not a time since boot"));
+    CHECK(count_events(entries) == 1);
+}
+
+TEST_CASE("one stretch of garbage is one damage report however long it is")
+{
+    TempDir dir;
+    std::string path = (dir.path / "garbage").string();
+    write_events(path, 2, false);
+    std::string bytes;
+    {
+        std::ifstream in(path, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    // 1 MiB of junk between two copies of the file: four 256 KiB reads.
+    std::string junk(1 << 20, 'x');
+    {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        out << bytes << junk << bytes << junk;
+    }
+    std::vector<RecordDamage> damage;
+    auto entries = read_all(path, damage);
+    INFO(damage.size());
+    REQUIRE(damage.size() == 2); // one per stretch: in the middle, and at the end
+    CHECK(damage[0].length == junk.size());
+    CHECK(damage[0].offset == bytes.size());
+    CHECK(damage[1].length == junk.size());
+    CHECK(count_events(entries) == 4);
+}
+
+TEST_CASE("recording again never destroys the last record")
+{
+    TempDir dir;
+    std::string path = (dir.path / "rec").string();
+    write_events(path, 3, false);
+    auto first_size = fs::file_size(path);
+
+    write_events(path, 1, false); // the run after a crash, say
+    REQUIRE(fs::exists(path + ".1"));
+    CHECK(fs::file_size(path + ".1") == first_size);
+    std::vector<RecordDamage> damage;
+    CHECK(count_events(read_all(path + ".1", damage)) == 3);
+    CHECK(count_events(read_all(path, damage)) == 1);
+    CHECK(damage.empty());
+
+    // With no room for a backup it refuses, and the file is untouched.
+    auto size_now = fs::file_size(path);
+    CHECK_THROWS_WITH(RecordWriter({path, 0, 1, false}), Catch::Contains("never overwritten"));
+    CHECK(fs::file_size(path) == size_now);
+    // Nor when the oldest kept file would have to go.
+    CHECK_THROWS_WITH(RecordWriter({path, 0, 2, false}), Catch::Contains("would be deleted"));
+    CHECK(fs::file_size(path + ".1") == first_size);
+
+    // Something that is not a record is never renamed or truncated.
+    std::string text = (dir.path / "notes.txt").string();
+    std::ofstream(text) << "my notes\n";
+    CHECK_THROWS_WITH(RecordWriter({text, 0, 5, false}), Catch::Contains("not a trace-listen record"));
+    CHECK(fs::file_size(text) == 9);
+    CHECK_FALSE(fs::exists(text + ".1"));
+}
+
+TEST_CASE("every record fuzzer seed reads - and what it yields every format can show")
+{
+    // The crafted_* seeds (tests/fuzz/craft_record_corpus.py) have valid
+    // checksums and hostile contents: each bad record is damage, the good one
+    // after it is still read, and no formatter throws.
+    fs::path corpus = fs::path(TRACE_LISTEN_SOURCE_DIR) / "tests/fuzz/corpus/record_reader";
+    auto table = make_record_format("table");
+    auto ocsf = make_record_format("ocsf");
+    std::size_t crafted = 0;
+    for (const auto &file : fs::directory_iterator(corpus)) {
+        std::string name = file.path().filename().string();
+        INFO(name);
+        std::vector<RecordDamage> damage;
+        std::vector<RecordEntry> entries;
+        REQUIRE_NOTHROW(entries = read_all(file.path().string(), damage));
+        for (auto &entry : entries)
+            if (auto *e = std::get_if<Event>(&entry)) {
+                CHECK_NOTHROW(ecs_document(*e));
+                CHECK_NOTHROW(table->event(*e));
+                CHECK_NOTHROW(ocsf->event(*e));
+            }
+        if (name.rfind("crafted_", 0) != 0)
+            continue;
+        ++crafted;
+        CHECK(count_events(entries) >= 1); // the good event after the bad records
+        if (name == "crafted_header_types.tlr")
+            CHECK(damage.size() == 2);
+        if (name == "crafted_timestamp.tlr")
+            CHECK(damage.size() == 1);
+        if (name == "crafted_outgoing_no_peer.tlr") {
+            CHECK(damage.empty()); // a kernel may write it: shown, not damage
+            CHECK(count_events(entries) == 2);
+        }
+    }
+    CHECK(crafted == 3);
 }

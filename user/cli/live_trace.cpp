@@ -27,13 +27,14 @@ std::unique_ptr<TraceSession> start_live_trace(LiveTraceSetup setup)
     spdlog::info("{}", session->hooks().describe());
     // After start(): a socket opened meanwhile is in the snapshot or the trace.
     if (setup.snapshot)
-        session->add_initial_events(take_socket_snapshot(filter));
+        session->add_initial_events(take_socket_snapshot(filter, setup.snapshot_gaps));
     return session;
 }
 
-std::vector<Event> attributed_snapshot(const EventFilter &filter, unsigned ancestor_depth)
+std::vector<Event> attributed_snapshot(const EventFilter &filter, unsigned ancestor_depth,
+                                       SnapshotGaps *gaps)
 {
-    std::vector<Event> events = take_socket_snapshot(filter);
+    std::vector<Event> events = take_socket_snapshot(filter, gaps);
     if (auto attribution = make_attribution_enricher({ancestor_depth}))
         for (auto &e : events)
             attribution->enrich(e);

@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "snapshot/socket_snapshot.hpp"
 #include "trace_session.hpp"
 
 namespace tl::cli {
@@ -14,6 +15,7 @@ struct LiveTraceSetup {
     unsigned ancestor_depth = 4;
     std::unique_ptr<Enricher> policy; // optional, judged after attribution
     bool snapshot = true;             // report what already listens first
+    SnapshotGaps *snapshot_gaps = nullptr; // if given: what the snapshot could not see
 };
 
 // Checks privileges, loads the kernel programs, adds attribution (then the
@@ -22,6 +24,7 @@ struct LiveTraceSetup {
 std::unique_ptr<TraceSession> start_live_trace(LiveTraceSetup setup);
 
 // The snapshot, attributed the way the live trace attributes it.
-std::vector<Event> attributed_snapshot(const EventFilter &filter, unsigned ancestor_depth);
+std::vector<Event> attributed_snapshot(const EventFilter &filter, unsigned ancestor_depth,
+                                       SnapshotGaps *gaps = nullptr);
 
 } // namespace tl::cli

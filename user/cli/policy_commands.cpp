@@ -67,9 +67,11 @@ private:
 
 // The snapshot, then every event of the watch window, in order.
 // Returns the events lost to a full ring buffer (or -1 if tracing failed).
-std::int64_t watch(const CheckFlags &flags, const EventFilter &filter, std::vector<Event> &events)
+std::int64_t watch(const CheckFlags &flags, const EventFilter &filter, std::vector<Event> &events,
+                   SnapshotGaps &gaps)
 {
     LiveTraceSetup setup;
+    setup.snapshot_gaps = &gaps;
     setup.options.filter = filter;
     setup.options.duration = std::chrono::milliseconds(static_cast<long long>(flags.watch_s * 1000));
     auto sink = std::make_unique<CollectingSink>(events);
@@ -99,13 +101,14 @@ int run_check(const CheckFlags &flags)
     }
     std::vector<Event> events;
     std::uint64_t lost = 0;
+    SnapshotGaps gaps;
     if (flags.watch_s > 0) {
-        std::int64_t result = watch(flags, filter, events);
+        std::int64_t result = watch(flags, filter, events, gaps);
         if (result < 0)
             return exit_failure;
         lost = static_cast<std::uint64_t>(result);
     } else {
-        events = attributed_snapshot(filter, flags.ancestor_depth);
+        events = attributed_snapshot(filter, flags.ancestor_depth, &gaps);
     }
 
     ComplianceCheck check(policy);
@@ -113,11 +116,20 @@ int run_check(const CheckFlags &flags)
         check.observe(e);
     ComplianceReport report = check.report(flags.watch_s);
     report.lost_events = lost;
+    report.unseen = gaps;
     if (flags.output == "json")
         std::cout << compliance_json(report).dump() << "\n";
     else
         std::cout << compliance_table(report);
     std::cout.flush();
+    // An incomplete view proves nothing either way: neither 0 nor 1.
+    if (!report.unseen.empty()) {
+        for (auto &gap : report.unseen)
+            spdlog::error("check: could not see {}", gap);
+        spdlog::error("check: the view is incomplete, so compliance cannot be confirmed; run "
+                      "as root or add the capabilities named above");
+        return exit_usage;
+    }
     if (!report.compliant())
         return exit_failure;
     if (report.lost_events) {

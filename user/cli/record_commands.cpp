@@ -125,7 +125,7 @@ public:
 
     int run()
     {
-        for (std::size_t i = 0; i < flags_.files.size() && !control_.stop; ++i) {
+        for (std::size_t i = 0; i < flags_.files.size() && !stopping(); ++i) {
             bool last = i + 1 == flags_.files.size();
             try {
                 replay_file(flags_.files[i], flags_.follow && last);
@@ -144,6 +144,17 @@ public:
     }
 
 private:
+    // Ctrl-C, or the reader of an output went away (`replay F -o json | head -1`).
+    bool stopping() const
+    {
+        if (control_.stop)
+            return true;
+        for (auto &s : sinks_)
+            if (s->closed())
+                return true;
+        return false;
+    }
+
     void flush()
     {
         for (auto &s : sinks_)
@@ -184,6 +195,35 @@ private:
         }
     }
 
+    std::uint64_t sink_errors() const
+    {
+        std::uint64_t n = 0;
+        for (auto &s : sinks_)
+            n += s->stats().errors;
+        return n;
+    }
+
+    // A record that decoded but cannot be shown (a crafted file that breaks
+    // a formatter) is damage like any other: say where, and go on.
+    void show(record::RecordEntry &entry, const record::RecordReader &reader,
+              const std::string &file)
+    {
+        std::uint64_t errors_before = sink_errors();
+        std::string failure;
+        try {
+            handle(entry, file);
+        } catch (const std::exception &e) {
+            failure = e.what();
+        }
+        if (failure.empty() && sink_errors() > errors_before)
+            failure = "an output could not format it (see above)";
+        if (failure.empty())
+            return;
+        ++damaged_;
+        spdlog::warn("{}: byte {}: record cannot be shown: {} (skipped)", file,
+                     reader.entry_offset(), failure);
+    }
+
     static std::uint64_t inode_of(const std::string &path)
     {
         struct stat st {};
@@ -196,10 +236,17 @@ private:
             ++damaged_;
             spdlog::warn("{}", d.text());
         };
+        // Following, an empty file may be one `record` has just created.
+        struct stat st {};
+        if (!follow && stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+            throw record::RecordFileError(
+                fmt::format("{} is empty: no records, not even the header every record starts "
+                            "with",
+                            path));
         auto reader = std::make_unique<record::RecordReader>(path, on_damage);
-        while (!control_.stop) {
+        while (!stopping()) {
             if (auto entry = reader->next()) {
-                handle(*entry, path);
+                show(*entry, *reader, path);
                 continue;
             }
             if (!follow)
@@ -209,14 +256,16 @@ private:
             std::uint64_t now = inode_of(path);
             if (now && now != reader->inode()) {
                 while (auto entry = reader->next())
-                    handle(*entry, path);
+                    show(*entry, *reader, path);
                 reader->finish();
                 reader = std::make_unique<record::RecordReader>(path, on_damage);
                 continue;
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
-        reader->finish();
+        // Stopped early, the rest is unread, not damaged: judge the end only when reached.
+        if (!stopping())
+            reader->finish();
     }
 
     const ReplayFlags &flags_;

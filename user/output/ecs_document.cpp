@@ -250,12 +250,17 @@ void add_reporter(json &doc)
 // A listener is the destination of the connections it will accept: mirror
 // server.* so rules written against destination.* match, and list every IP
 // in related.ip for pivoting.
+// An outgoing connection whose peer is unknown (a damaged or crafted record)
+// has no server.*: then no destination.* either.
 void add_destination_and_related(json &doc)
 {
-    const json &server = doc["server"];
-    doc["destination"] = {{"ip", server["ip"]}, {"port", server["port"]}};
-    json related = json::array({server["ip"]});
-    if (doc.contains("client") && doc["client"]["ip"] != server["ip"])
+    json related = json::array();
+    if (doc.contains("server")) {
+        json server = doc["server"];
+        doc["destination"] = {{"ip", server["ip"]}, {"port", server["port"]}};
+        related.push_back(server["ip"]);
+    }
+    if (doc.contains("client") && (related.empty() || doc["client"]["ip"] != related[0]))
         related.push_back(doc["client"]["ip"]);
     doc["related"]["ip"] = std::move(related);
 }

@@ -26,6 +26,10 @@ public:
     virtual void reopen() {}
     virtual SinkStats stats() const = 0;
     virtual std::string name() const = 0;
+    // True once nobody reads this output any more (its pipe was closed, as
+    // in `trace-listen -o json | head -1`): the trace ends, as `cat` would.
+    // Not a loss: records after that have no reader to lose them.
+    virtual bool closed() const { return false; }
 };
 
 // Lines to a file descriptor (stdout, a plain file): the simplest sink.
@@ -38,15 +42,19 @@ public:
     void flush() override;
     SinkStats stats() const override { return stats_; }
     std::string name() const override { return name_; }
+    bool closed() const override;
 
 private:
     void put(const std::string &line);
+    template <typename Record> void put_formatted(const Record &record);
+    bool is_pipe() const;
     int fd_;
     std::unique_ptr<RecordFormat> format_;
     std::string name_;
     std::string buffer_;
     std::uint64_t buffered_records_ = 0;
     bool header_written_ = false;
+    bool reader_gone_ = false; // EPIPE
     SinkStats stats_;
 };
 

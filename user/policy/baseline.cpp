@@ -34,11 +34,12 @@ struct BaselineRule {
     std::string container;
     std::uint32_t netns = 0;
     std::string command_line; // comment only
+    bool ownerless = false;   // no visible process: `owner: none`, no process/user/container
 
     auto identity() const
     {
         return std::make_tuple(protocol, port, exposure, address, family, process, user,
-                               container, netns);
+                               container, netns, ownerless);
     }
 };
 
@@ -79,6 +80,14 @@ BaselineRule rule_of(const Event &e, const BaselineOptions &options)
         break;
     }
     r.family = std::string(family_name(s.family));
+    if (options.host_netns && s.netns != options.host_netns)
+        r.netns = s.netns;
+    if (t.pid == 0) {
+        // Kernel-owned (VXLAN, WireGuard, nfsd) or held by a process whose
+        // fds cannot be read: baselined by what is known about the socket.
+        r.ownerless = true;
+        return r;
+    }
     std::string exe = process_executable(e);
     // A full path says most; the kernel's basename or comm when /proc had none.
     r.process = literal_glob(exe.starts_with("/") ? exe
@@ -88,8 +97,6 @@ BaselineRule rule_of(const Event &e, const BaselineOptions &options)
     ListenerFacts facts = ListenerFacts::of(e);
     if (!facts.container_id.empty())
         r.container = facts.container_id.substr(0, 12);
-    if (options.host_netns && s.netns != options.host_netns)
-        r.netns = s.netns;
     r.command_line = join_command_line(process_args(e));
     return r;
 }
@@ -142,7 +149,7 @@ std::string baseline_yaml(const std::vector<Event> &events, const BaselineOption
     for (const auto &r : rules) {
         std::string id = rule_id_word(fmt::format(
             "{}-{}-{}", r.protocol, r.service.empty() ? std::to_string(r.port) : r.service,
-            r.process.substr(r.process.rfind('/') + 1)));
+            r.ownerless ? std::string("kernel") : r.process.substr(r.process.rfind('/') + 1)));
         if (int n = ++used_ids[id]; n > 1)
             id += fmt::format("-{}", n);
         out << YAML::BeginMap;
@@ -162,8 +169,13 @@ std::string baseline_yaml(const std::vector<Event> &events, const BaselineOption
             out << YAML::Key << "exposure" << YAML::Value << r.exposure;
         else
             out << YAML::Key << "address" << YAML::Value << r.address;
-        out << YAML::Key << "process" << YAML::Value << to_valid_utf8(r.process);
-        out << YAML::Key << "user" << YAML::Value << to_valid_utf8(r.user);
+        if (r.ownerless) {
+            out << YAML::Key << "owner" << YAML::Value << "none";
+            out << YAML::Comment("no visible process: a kernel socket, or fds not readable");
+        } else {
+            out << YAML::Key << "process" << YAML::Value << to_valid_utf8(r.process);
+            out << YAML::Key << "user" << YAML::Value << to_valid_utf8(r.user);
+        }
         if (!r.container.empty())
             out << YAML::Key << "container" << YAML::Value << r.container;
         if (r.netns) {

@@ -35,7 +35,10 @@ struct ComplianceReport {
     double watch_seconds = 0;
     std::uint64_t lost_events = 0; // ring buffer or sink drops: the watch saw less
     std::vector<Finding> findings; // most severe first
-    bool compliant() const { return findings.empty(); }
+    // What the check could not see (a network namespace it could not enter,
+    // and the capability that would let it): never compliant then.
+    std::vector<std::string> unseen;
+    bool compliant() const { return findings.empty() && unseen.empty(); }
     std::map<std::string, std::size_t> findings_by_kind() const;
 };
 

@@ -39,6 +39,14 @@ std::string summary_line(const ComplianceReport &r)
                             r.lost_events);
     if (r.compliant())
         return fmt::format("compliant: {} against {}\n", seen, r.policy_source);
+    if (r.findings.empty()) {
+        std::string out = fmt::format("INCOMPLETE: could not see everything, so compliance is "
+                                      "unknown; no findings among {} against {}\n",
+                                      seen, r.policy_source);
+        for (auto &gap : r.unseen)
+            out += "  not seen: " + gap + "\n";
+        return out;
+    }
     std::string kinds;
     for (auto &[kind, n] : r.findings_by_kind())
         kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", n, kind);
@@ -121,6 +129,7 @@ nlohmann::json compliance_json(const ComplianceReport &report)
                            {"from_watch", report.from_watch}}},
             {"watch_seconds", report.watch_seconds},
             {"lost_events", report.lost_events},
+            {"unseen", report.unseen},
             {"findings_by_kind", counts},
             {"findings", findings}};
 }

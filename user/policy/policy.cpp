@@ -78,6 +78,7 @@ ListenerFacts ListenerFacts::of(const Event &event)
     else
         f.container_id = container_id_from_cgroup(f.cgroup_name);
     f.netns = s.netns;
+    f.has_process = t.pid != 0;
     return f;
 }
 
@@ -96,7 +97,7 @@ bool Matcher::empty() const
 {
     return protocols.empty() && families.empty() && ports.empty() && exposures.empty() &&
            addresses.empty() && processes.empty() && uids.empty() && user_names.empty() &&
-           containers.empty() && netns.empty();
+           containers.empty() && netns.empty() && owner == Owner::Any;
 }
 
 bool Matcher::matches(const ListenerFacts &f) const
@@ -133,7 +134,8 @@ bool Matcher::matches(const ListenerFacts &f) const
                             return glob_matches(c, f.container_id) ||
                                    glob_matches(c, f.cgroup_name);
                         }) &&
-           any_or_unset(netns, [&](std::uint32_t n) { return n == f.netns; });
+           any_or_unset(netns, [&](std::uint32_t n) { return n == f.netns; }) &&
+           (owner == Owner::Any || (owner == Owner::Process) == f.has_process);
 }
 
 bool Rule::matches(const ListenerFacts &facts) const

@@ -27,6 +27,7 @@ struct ListenerFacts {
     std::string container_id;    // empty for host processes
     std::string cgroup_name;     // v2 leaf, e.g. libpod-<id> or sshd.service
     std::uint32_t netns = 0;
+    bool has_process = true;     // false: no visible process holds the socket (pid 0)
 
     static ListenerFacts of(const Event &event);
     bool accepts_ipv4() const;
@@ -50,6 +51,8 @@ struct Matcher {
     std::vector<std::string> user_names;          // names not in the local passwd
     std::vector<std::string> containers;          // id prefixes or globs on id / cgroup leaf
     std::vector<std::uint32_t> netns;
+    enum class Owner { Any, None, Process };
+    Owner owner = Owner::Any;                     // owner: none | process
 
     bool empty() const;
     bool matches(const ListenerFacts &facts) const;

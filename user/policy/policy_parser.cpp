@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -165,12 +166,12 @@ private:
                                                              : "an expected rule";
         if (kind == RuleKind::Forbidden)
             require_map(node, what, {"id", "severity", "description", "except", "protocol",
-                                     "family", "port", "exposure", "address", "process", "user",
-                                     "container", "netns"});
+                                     "family", "port", "exposure", "address", "process", "owner",
+                                     "user", "container", "netns"});
         else
             require_map(node, what, {"id", "severity", "description", "required", "except",
                                      "protocol", "family", "port", "exposure", "address",
-                                     "process", "user", "container", "netns"});
+                                     "process", "owner", "user", "container", "netns"});
         Rule rule;
         rule.kind = kind;
         rule.location = where(node.Mark());
@@ -200,8 +201,8 @@ private:
         rule.match = parse_matcher(node);
         if (kind == RuleKind::Forbidden && rule.match.empty())
             fail(node, "forbidden rule '" + rule.id + "' would forbid every listener; give at "
-                       "least one of protocol, family, port, exposure, address, process, user, "
-                       "container, netns");
+                       "least one of protocol, family, port, exposure, address, process, owner, "
+                       "user, container, netns");
         if (auto e = node["except"]) {
             std::vector<YAML::Node> items;
             if (e.IsSequence())
@@ -212,7 +213,7 @@ private:
             for (const auto &item : items) {
                 require_map(item, "except",
                             {"protocol", "family", "port", "exposure", "address", "process",
-                             "user", "container", "netns"});
+                             "owner", "user", "container", "netns"});
                 Matcher m = parse_matcher(item);
                 if (m.empty())
                     fail(item, "an except entry needs at least one criterion");
@@ -259,6 +260,15 @@ private:
                     fail(item, "process must not be empty; expected a name, path or glob");
                 m.processes.push_back(item.Scalar());
             }
+        if (auto v = node["owner"]) {
+            // none: no process holds the socket that trace-listen can see (a
+            // kernel socket: VXLAN, WireGuard, nfsd; or fds it may not read).
+            std::string owner = one_of(v, "owner", {"none", "process"});
+            if (owner == "none" && (node["process"] || node["user"] || node["container"]))
+                fail(v, "owner: none cannot be combined with process, user or container: a "
+                        "socket without a process has none of them");
+            m.owner = owner == "none" ? Matcher::Owner::None : Matcher::Owner::Process;
+        }
         if (auto v = node["user"])
             for (auto &item : one_or_more(v, "user")) {
                 const std::string &u = item.Scalar();
@@ -377,12 +387,25 @@ Policy load_policy_file(const std::string &path)
     std::ifstream file(path, std::ios::binary);
     if (!file)
         throw PolicyError(path + ": cannot read the policy file: " + std::strerror(errno));
+    // Judge a regular file by its size, before reading any of it: the message
+    // then names its real size, not how much was read before giving up.
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(path, ec)) {
+        auto size = std::filesystem::file_size(path, ec);
+        if (!ec && size > max_policy_bytes)
+            throw PolicyError(fmt::format("{}: the policy is {} bytes ({:.1f} MiB); at most {} "
+                                          "bytes (1 MiB) are accepted",
+                                          path, size, static_cast<double>(size) / (1 << 20),
+                                          max_policy_bytes));
+    }
     std::string text;
     char buf[65536];
     while (file.read(buf, sizeof buf) || file.gcount() > 0) {
         text.append(buf, static_cast<std::size_t>(file.gcount()));
         if (text.size() > max_policy_bytes)
-            break;
+            throw PolicyError(fmt::format("{}: the policy is over {} bytes (1 MiB), the most "
+                                          "accepted",
+                                          path, max_policy_bytes)); // a pipe: size unknown
     }
     if (file.bad())
         throw PolicyError(path + ": reading the policy file failed: " + std::strerror(errno));

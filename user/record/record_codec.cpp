@@ -179,6 +179,32 @@ std::string encode_drops(const DropReport &r)
 RecordHeader decode_header(std::string_view payload)
 {
     json j = parse_json(payload, "header");
+    // Readers take these without further checks: a wrong type is damage here.
+    auto expect = [](const json &obj, const char *key, json::value_t type, const char *what) {
+        auto it = obj.find(key);
+        if (it == obj.end() || it->is_null()) // null: not known, as when absent
+            return;
+        bool ok = it->type() == type ||
+                  (type == json::value_t::number_unsigned && it->is_number_integer() &&
+                   it->get<std::int64_t>() >= 0) ||
+                  (type == json::value_t::number_integer && it->is_number_integer());
+        if (!ok)
+            throw std::runtime_error(
+                fmt::format("header field '{}' is {}, not {}", key, it->type_name(), what));
+    };
+    for (const char *key : {"format", "tool_version", "host", "boot_id"})
+        expect(j, key, json::value_t::string, "a string");
+    for (const char *key : {"version", "file_index", "tl_event_size"})
+        expect(j, key, json::value_t::number_unsigned, "a whole number");
+    expect(j, "start_time_ns", json::value_t::number_integer, "a whole number");
+    for (const char *key : {"kernel", "hooks"})
+        expect(j, key, json::value_t::object, "an object");
+    if (j.contains("kernel") && j["kernel"].is_object())
+        for (const char *key : {"release", "version", "machine"})
+            expect(j["kernel"], key, json::value_t::string, "a string");
+    if (j.contains("hooks") && j["hooks"].is_object())
+        for (const char *key : {"bind", "state", "describe"})
+            expect(j["hooks"], key, json::value_t::string, "a string");
     if (j.value("format", "") != "trace-listen-record")
         throw std::runtime_error("header does not name the trace-listen-record format");
     if (j.value("version", 0) != 1)
@@ -196,10 +222,17 @@ Event decode_event_payload(std::string_view in)
     tl_event raw{};
     std::memcpy(&raw, in.data(), std::min<std::size_t>(raw_size, sizeof raw));
     in.remove_prefix(raw_size);
-    auto decoded = decode_event(&raw, sizeof raw);
-    if (!decoded)
-        throw std::runtime_error(fmt::format("kernel record has unknown kind {}", raw.kind));
-    Event e = std::move(*decoded);
+    // The kind comes from the JSON below: a snapshot's `existing` event has no
+    // kernel kind (raw.kind 0), and its time is the wall clock of the snapshot.
+    // 2^62 ns is 146 years since boot: no kernel wrote that (a crafted or
+    // damaged record); the wall time derived from it would be meaningless.
+    if (raw.ts_ns >= (std::uint64_t{1} << 62))
+        throw std::runtime_error(
+            fmt::format("kernel timestamp {:#x} is not a time since boot", raw.ts_ns));
+    Event e;
+    e.raw = raw;
+    if (e.raw.task.args_len > TL_ARGS_LEN)
+        e.raw.task.args_len = TL_ARGS_LEN;
 
     auto holders = take<std::uint16_t>(in, "the holder count");
     if (static_cast<std::size_t>(holders) * sizeof(tl_task) > in.size())

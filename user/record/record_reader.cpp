@@ -80,8 +80,30 @@ bool RecordReader::fill()
     return n > 0;
 }
 
+void RecordReader::garbage(std::uint64_t at, std::uint64_t length, const std::string &what)
+{
+    if (garbage_ && garbage_->offset + garbage_->length == at) {
+        garbage_->length += length;
+        return;
+    }
+    end_garbage();
+    garbage_ = RecordDamage{name_, at, length, what};
+}
+
+void RecordReader::end_garbage()
+{
+    if (!garbage_)
+        return;
+    RecordDamage d = std::move(*garbage_);
+    garbage_.reset();
+    ++damaged_;
+    if (on_damage_)
+        on_damage_(d);
+}
+
 void RecordReader::damage(std::uint64_t at, std::uint64_t length, std::string what)
 {
+    end_garbage();
     ++damaged_;
     if (on_damage_)
         on_damage_(RecordDamage{name_, at, length, std::move(what)});
@@ -114,7 +136,7 @@ std::optional<RecordEntry> RecordReader::next()
         std::string_view avail(buffer_.data() + consumed_, buffer_.size() - consumed_);
         if (avail.empty()) {
             if (!fill())
-                return std::nullopt;
+                return std::nullopt; // garbage up to here: reported by finish() or later
             continue;
         }
         FrameParse frame = parse_frame(avail, dctx_.get());
@@ -123,8 +145,11 @@ std::optional<RecordEntry> RecordReader::next()
         case FrameParse::Status::Complete: {
             consumed_ += frame.size;
             offset_ += frame.size;
-            if (auto entry = decode(frame, at))
+            end_garbage();
+            if (auto entry = decode(frame, at)) {
+                entry_offset_ = at;
                 return entry;
+            }
             continue;
         }
         case FrameParse::Status::Incomplete:
@@ -148,14 +173,15 @@ std::optional<RecordEntry> RecordReader::next()
                         continue;
                     return std::nullopt; // a few stray bytes at the end: finish() judges
                 }
-                // Report once per damaged stretch: the skip continues in the next round.
-                damage(at, skip, frame.error);
+                // One damaged stretch is reported once, however many reads it spans.
+                garbage(at, skip, frame.error);
                 consumed_ += skip;
                 offset_ += skip;
                 fill();
                 continue;
             }
-            damage(at, next, frame.error);
+            garbage(at, next, frame.error);
+            end_garbage();
             consumed_ += next;
             offset_ += next;
             continue;
@@ -173,9 +199,19 @@ void RecordReader::finish()
     while (fill()) {
     }
     std::size_t left = buffer_.size() - consumed_;
-    if (left == 0)
+    if (left == 0) {
+        end_garbage();
         return;
+    }
     FrameParse frame = parse_frame(std::string_view(buffer_.data() + consumed_, left), nullptr);
+    if (garbage_ && garbage_->offset + garbage_->length == offset_) {
+        // Trailing bytes continue the stretch of garbage before them.
+        garbage(offset_, left, garbage_->what);
+        end_garbage();
+        consumed_ = buffer_.size();
+        offset_ += left;
+        return;
+    }
     std::string what = frame.status == FrameParse::Status::Incomplete
                            ? fmt::format("last record cut short ({} of {} bytes)", left,
                                          frame.needed)

@@ -49,12 +49,17 @@ public:
     // Inode of the open file (follow: detect rotation of the path).
     std::uint64_t inode() const { return inode_; }
     std::uint64_t offset() const { return offset_; }
+    // File offset of the record next() returned last (for messages about it).
+    std::uint64_t entry_offset() const { return entry_offset_; }
     std::uint64_t damaged() const { return damaged_; }
     const std::optional<RecordHeader> &header() const { return header_; }
 
 private:
     bool fill();
     void damage(std::uint64_t at, std::uint64_t length, std::string what);
+    // Bytes that are not a frame: consecutive ones make one report.
+    void garbage(std::uint64_t at, std::uint64_t length, const std::string &what);
+    void end_garbage();
     std::optional<RecordEntry> decode(const FrameParse &frame, std::uint64_t at);
 
     int fd_ = -1;
@@ -64,11 +69,13 @@ private:
     std::string buffer_;      // unread bytes, starting at file offset offset_
     std::size_t consumed_ = 0; // bytes of buffer_ already handled
     std::uint64_t offset_ = 0; // file offset of buffer_[consumed_]
+    std::uint64_t entry_offset_ = 0;
     std::uint64_t inode_ = 0;
     std::uint64_t damaged_ = 0;
     bool eof_ = false;
     bool finished_ = false;
     std::optional<RecordHeader> header_;
+    std::optional<RecordDamage> garbage_; // the stretch being skipped, reported when it ends
 };
 
 } // namespace tl::record

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "event_decode.hpp"
+#include "record/record_frame.hpp"
 
 namespace tl::record {
 
@@ -20,7 +21,54 @@ RecordWriter::RecordWriter(WriterOptions options)
 {
     if (options_.rotate_count < 1)
         options_.rotate_count = 1;
-    open(/*truncate=*/true);
+    keep_previous_record();
+    open(/*truncate=*/false);
+}
+
+void RecordWriter::keep_previous_record()
+{
+    const std::string &p = options_.path;
+    struct stat st {};
+    if (stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+        return; // nothing to lose (open() reports what else is wrong)
+    char magic[sizeof frame_magic] = {};
+    int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+    bool is_record = fd >= 0 && ::read(fd, magic, sizeof magic) == sizeof magic &&
+                     std::memcmp(magic, frame_magic, sizeof magic) == 0;
+    if (fd >= 0)
+        ::close(fd);
+    if (!is_record)
+        throw std::runtime_error(fmt::format(
+            "{} exists ({} bytes) and is not a trace-listen record; refusing to overwrite it: "
+            "choose another file",
+            p, st.st_size));
+    std::string oldest = fmt::format("{}.{}", p, options_.rotate_count - 1);
+    struct stat ost {};
+    if (options_.rotate_count == 1 || stat(oldest.c_str(), &ost) == 0)
+        throw std::runtime_error(fmt::format(
+            "{} already holds a record ({} bytes){}; a record is never overwritten: move {} "
+            "away, record to another file, or raise --rotate-count",
+            p, st.st_size,
+            options_.rotate_count == 1 ? "" : fmt::format(" and {} would be deleted", oldest),
+            options_.rotate_count == 1 ? p : "the old files"));
+    shift_backups();
+    spdlog::warn("record: {} already held a record ({} bytes): kept as {}.1, recording to a new "
+                 "{}",
+                 p, st.st_size, p, p);
+}
+
+void RecordWriter::shift_backups()
+{
+    const std::string &p = options_.path;
+    // FILE.<n-1> is the oldest kept; shift everything one up.
+    if (options_.rotate_count == 1) {
+        ::unlink(p.c_str());
+        return;
+    }
+    ::unlink(fmt::format("{}.{}", p, options_.rotate_count - 1).c_str());
+    for (unsigned i = options_.rotate_count - 1; i > 1; --i)
+        ::rename(fmt::format("{}.{}", p, i - 1).c_str(), fmt::format("{}.{}", p, i).c_str());
+    ::rename(p.c_str(), (p + ".1").c_str());
 }
 
 RecordWriter::~RecordWriter()
@@ -94,16 +142,7 @@ void RecordWriter::rotate()
 {
     ::close(fd_);
     fd_ = -1;
-    const std::string &p = options_.path;
-    // FILE.<n-1> is the oldest kept; shift everything one up.
-    if (options_.rotate_count == 1) {
-        ::unlink(p.c_str());
-    } else {
-        ::unlink(fmt::format("{}.{}", p, options_.rotate_count - 1).c_str());
-        for (unsigned i = options_.rotate_count - 1; i > 1; --i)
-            ::rename(fmt::format("{}.{}", p, i - 1).c_str(), fmt::format("{}.{}", p, i).c_str());
-        ::rename(p.c_str(), (p + ".1").c_str());
-    }
+    shift_backups();
     ++file_index_;
     ++stats_.rotations;
     open(/*truncate=*/true);

@@ -32,7 +32,10 @@ struct WriterStats {
 
 class RecordWriter {
 public:
-    // Creates (truncates) the file.  Throws std::runtime_error naming the path.
+    // Creates the file.  A record already at the path is never overwritten:
+    // it is shifted to PATH.1 (older ones up), as rotation does, unless that
+    // would delete the oldest kept file or the path holds something that is
+    // not a record; then it throws.  Throws std::runtime_error naming the path.
     explicit RecordWriter(WriterOptions options);
     RecordWriter(const RecordWriter &) = delete;
     RecordWriter &operator=(const RecordWriter &) = delete;
@@ -49,6 +52,8 @@ public:
 private:
     void open(bool truncate);
     void rotate();
+    void keep_previous_record();
+    void shift_backups(); // PATH -> PATH.1 -> ... (the oldest beyond rotate_count is deleted)
     bool write_frame(const std::string &frame);
     void write_header();
 

@@ -18,11 +18,21 @@ namespace tl {
 
 namespace {
 
-void add_path(std::map<std::uint32_t, std::string> &found, const std::string &path)
+// False when the path exists but may not be looked at (not when it is gone).
+bool add_path(std::map<std::uint32_t, std::string> &found, const std::string &path)
 {
     struct stat st {};
-    if (stat(path.c_str(), &st) == 0)
+    if (stat(path.c_str(), &st) == 0) {
         found.emplace(static_cast<std::uint32_t>(st.st_ino), path);
+        return true;
+    }
+    return errno != EACCES && errno != EPERM;
+}
+
+std::uint32_t thread_netns_inode()
+{
+    struct stat st {};
+    return stat("/proc/thread-self/ns/net", &st) == 0 ? static_cast<std::uint32_t>(st.st_ino) : 0;
 }
 
 template <typename Visit>
@@ -38,13 +48,14 @@ void for_each_entry(const char *dir, Visit visit)
 
 } // namespace
 
-std::vector<NetNamespaceRef> list_net_namespaces()
+std::vector<NetNamespaceRef> list_net_namespaces(std::size_t *denied)
 {
     std::map<std::uint32_t, std::string> found;
     add_path(found, "/proc/self/ns/net");
     for_each_entry("/proc", [&](const std::string &name) {
-        if (name.find_first_not_of("0123456789") == std::string::npos)
-            add_path(found, "/proc/" + name + "/ns/net");
+        if (name.find_first_not_of("0123456789") == std::string::npos &&
+            !add_path(found, "/proc/" + name + "/ns/net") && denied)
+            ++*denied;
     });
     for_each_entry("/run/netns", [&](const std::string &name) { add_path(found, "/run/netns/" + name); });
     std::vector<NetNamespaceRef> out;
@@ -59,11 +70,25 @@ std::vector<NamespaceFailure> for_each_net_namespace(
 {
     std::vector<NamespaceFailure> failures;
     std::thread worker([&] {
+        std::uint32_t current = thread_netns_inode();
         for (const auto &ns : namespaces) {
-            UniqueFd fd(open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
-            if (!fd || setns(fd.get(), CLONE_NEWNET) != 0) {
-                failures.push_back({ns, std::string("cannot enter: ") + std::strerror(errno)});
-                continue;
+            if (ns.inode != current) {
+                UniqueFd fd(open(ns.path.c_str(), O_RDONLY | O_CLOEXEC));
+                if (!fd) {
+                    int err = errno;
+                    failures.push_back({ns, std::string("cannot open: ") + std::strerror(err) +
+                                                (err == EACCES || err == EPERM
+                                                     ? " (needs CAP_SYS_PTRACE)"
+                                                     : "")});
+                    continue;
+                }
+                if (setns(fd.get(), CLONE_NEWNET) != 0) {
+                    int err = errno;
+                    failures.push_back({ns, std::string("cannot enter: ") + std::strerror(err) +
+                                                (err == EPERM ? " (needs CAP_SYS_ADMIN)" : "")});
+                    continue;
+                }
+                current = ns.inode;
             }
             try {
                 work(ns);

@@ -16,8 +16,9 @@ struct NetNamespaceRef {
     std::string path; // a path that opens it
 };
 
-// Unique by inode, sorted by inode.
-std::vector<NetNamespaceRef> list_net_namespaces();
+// Unique by inode, sorted by inode.  `denied` (if given) counts the processes
+// whose namespace could not be looked up (EACCES/EPERM: ptrace access rules).
+std::vector<NetNamespaceRef> list_net_namespaces(std::size_t *denied = nullptr);
 
 struct NamespaceFailure {
     NetNamespaceRef ns;
@@ -27,7 +28,8 @@ struct NamespaceFailure {
 // Runs `work` inside each namespace, one after the other, in a dedicated
 // thread: setns() changes only that thread, so the caller's namespace never
 // changes, even when `work` throws.  Returns the namespaces that could not
-// be entered or whose `work` threw (std::exception), with why.
+// be entered or whose `work` threw (std::exception), with why.  The namespace
+// the caller is in is worked in without setns() (which needs CAP_SYS_ADMIN).
 std::vector<NamespaceFailure> for_each_net_namespace(
     const std::vector<NetNamespaceRef> &namespaces,
     const std::function<void(const NetNamespaceRef &)> &work);

@@ -11,12 +11,14 @@
 #include <tuple>
 #include <unordered_map>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "enrich/cgroup_paths.hpp"
 #include "enrich/proc_task.hpp"
 #include "enrich/process_cache.hpp"
 #include "event_decode.hpp"
+#include "privileges.hpp"
 #include "snapshot/net_namespaces.hpp"
 #include "snapshot/sock_diag.hpp"
 #include "snapshot/socket_owners.hpp"
@@ -31,7 +33,8 @@ struct FoundSocket {
 };
 
 // TCP listeners and unconnected bound UDP sockets (what `ss -ltu` lists).
-std::vector<FoundSocket> dump_all_namespaces(const std::vector<NetNamespaceRef> &namespaces)
+std::vector<FoundSocket> dump_all_namespaces(const std::vector<NetNamespaceRef> &namespaces,
+                                             SnapshotGaps &gaps)
 {
     std::vector<FoundSocket> found;
     auto failures = for_each_net_namespace(namespaces, [&](const NetNamespaceRef &ns) {
@@ -42,9 +45,12 @@ std::vector<FoundSocket> dump_all_namespaces(const std::vector<NetNamespaceRef> 
                 found.push_back({ns.inode, s});
         }
     });
-    for (auto &f : failures)
+    for (auto &f : failures) {
         spdlog::warn("snapshot: network namespace {} ({}) skipped: {}", f.ns.inode, f.ns.path,
                      f.error);
+        gaps.push_back(
+            fmt::format("network namespace {} ({}): {}", f.ns.inode, f.ns.path, f.error));
+    }
     return found;
 }
 
@@ -71,10 +77,37 @@ tl_sock to_tl_sock(const FoundSocket &f)
 
 } // namespace
 
-std::vector<Event> take_socket_snapshot(const EventFilter &filter)
+std::vector<Event> take_socket_snapshot(const EventFilter &filter, SnapshotGaps *gaps_out)
 {
-    auto namespaces = list_net_namespaces();
-    auto found = dump_all_namespaces(namespaces);
+    SnapshotGaps gaps;
+    std::size_t denied = 0;
+    auto namespaces = list_net_namespaces(&denied);
+    if (filter.netns) {
+        // Only that namespace: others need not (and must not) be entered.
+        std::erase_if(namespaces, [&](const NetNamespaceRef &ns) { return ns.inode != filter.netns; });
+        if (!namespaces.empty())
+            denied = 0; // found it: other processes' namespaces do not matter
+    }
+    // Without CAP_SYS_PTRACE the namespaces of other users' (and more
+    // privileged) processes cannot be looked up: they may hold unseen
+    // namespaces.  With it, what is still refused (here: a pid 1 holding
+    // capabilities this process lacks, as in some sandboxes) is no capability's
+    // to fix: logged, not a gap.
+    if (denied) {
+        bool fixable = !has_effective_capability(cap_sys_ptrace);
+        std::string line = fmt::format(
+            "the network namespaces of {} process(es) could not be looked up (permission denied)",
+            denied);
+        if (fixable) {
+            spdlog::warn("snapshot: {}; needs CAP_SYS_PTRACE", line);
+            gaps.push_back(line + "; needs CAP_SYS_PTRACE");
+        } else {
+            spdlog::info("snapshot: {}", line);
+        }
+    }
+    auto found = dump_all_namespaces(namespaces, gaps);
+    if (gaps_out)
+        *gaps_out = std::move(gaps);
 
     std::unordered_set<std::uint64_t> inodes;
     for (auto &f : found)

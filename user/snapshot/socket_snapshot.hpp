@@ -2,6 +2,7 @@
 // namespace, each attributed to the processes holding it.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "event.hpp"
@@ -9,6 +10,11 @@
 
 namespace tl {
 
-std::vector<Event> take_socket_snapshot(const EventFilter &filter);
+// What the snapshot could not see, one line each, naming the capability that
+// would let it (e.g. a network namespace it could not enter).
+using SnapshotGaps = std::vector<std::string>;
+
+// `gaps` (if given) receives what could not be seen; it is logged either way.
+std::vector<Event> take_socket_snapshot(const EventFilter &filter, SnapshotGaps *gaps = nullptr);
 
 } // namespace tl
