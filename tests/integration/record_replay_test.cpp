@@ -349,3 +349,30 @@ TEST_CASE("replaying an empty file says so")
     CHECK(r.status == 2);
     CHECK(r.err.find("is empty") != std::string::npos);
 }
+
+TEST_CASE("replay --follow into a pipe whose reader went away ends")
+{
+    // `replay --follow F -o json | head -1`: head leaves after one line; the
+    // replay must notice and end (it waited for the file to grow forever).
+    TempDir dir;
+    std::string file = (dir.path / "follow-pipe.tlr").string();
+    {
+        tl::record::RecordWriter w({file, 0, 1, false});
+        w.begin({});
+        tl::Event e;
+        e.kind = tl::EventKind::Listen;
+        e.raw.kind = TL_EVENT_LISTEN;
+        e.raw.sock.family = AF_INET;
+        e.raw.sock.protocol = IPPROTO_TCP;
+        e.raw.sock.port = 4321;
+        e.wall_time_ns = 1'700'000'000'000'000'000;
+        for (int i = 0; i < 3; ++i)
+            w.write(tl::record::FrameType::Event, tl::record::encode_event(e));
+    }
+    std::string out = try_shell(std::string("bash -c 'timeout 20 ") + TRACE_LISTEN_BINARY +
+                                " replay --follow -o json " + file +
+                                " 2>/dev/null | head -1 >/dev/null; echo rc=${PIPESTATUS[0]}'")
+                          .value_or("");
+    INFO(out);
+    CHECK(out.find("rc=0\n") != std::string::npos); // rc=124: killed by timeout before
+}
