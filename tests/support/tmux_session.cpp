@@ -60,6 +60,8 @@ std::string TmuxSession::screen() const { return tmux("capture-pane -t t -p"); }
 
 std::string TmuxSession::screen_with_attributes() const { return tmux("capture-pane -t t -p -e"); }
 
+std::string TmuxSession::joined_screen() const { return tmux("capture-pane -t t -p -J"); }
+
 bool TmuxSession::wait_for(const std::function<bool(const std::string &)> &ok,
                            std::chrono::milliseconds timeout, std::string *last) const
 {

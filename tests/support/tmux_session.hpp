@@ -28,6 +28,7 @@ public:
 
     std::string screen() const;                 // the visible pane, plain text
     std::string screen_with_attributes() const; // with the SGR sequences (colours, bold)
+    std::string joined_screen() const;          // lines the terminal wrapped joined again
 
     // Polls the screen until `ok` holds or `timeout` passes; `last` gets the
     // final screen either way (for the failure message).

@@ -53,7 +53,7 @@ std::vector<std::uint16_t> ports(const BoardView &v)
 
 } // namespace
 
-TEST_CASE("top board: a listen is listening now; its close moves it to came and went with its lifetime")
+TEST_CASE("top board: a listen is listening now and its close moves it to came and went with its lifetime")
 {
     ListenerBoard board;
     Event listen = listen_on(8080, 77);
@@ -76,7 +76,7 @@ TEST_CASE("top board: a listen is listening now; its close moves it to came and 
     CHECK(v.past[0]->socket->process == "server");
 }
 
-TEST_CASE("top board: a listener that lived 50 ms is in came and went, marked short-lived")
+TEST_CASE("top board: a listener that lived 50 ms is in came and went marked short-lived")
 {
     ListenerBoard board;
     Event listen = listen_on(9000, 5);
@@ -129,7 +129,7 @@ TEST_CASE("top board: a failed bind goes to came and went with its error and who
     CHECK(v.past[0]->holder == "pid 12 (nginx\\x1b[2J)"); // escaped as in the table
 }
 
-TEST_CASE("top board: a successful TCP bind is not a listener yet; a UDP bind is")
+TEST_CASE("top board: a successful TCP bind is not a listener yet but a UDP bind is")
 {
     ListenerBoard board;
     Event tcp_bind = listen_on(7000, 1);
@@ -180,7 +180,7 @@ TEST_CASE("top board: the snapshot does not overwrite a live listen of the same 
     CHECK(v.listening[0]->since_wall_ns == 50 * second);
 }
 
-TEST_CASE("top board: came and went keeps the newest entries up to its capacity, newest first")
+TEST_CASE("top board: came and went keeps the newest entries up to its capacity - newest first")
 {
     BoardLimits limits;
     limits.past = 3;
@@ -212,7 +212,7 @@ TEST_CASE("top board: listeners beyond the limit are counted as not kept")
     CHECK(v.events == 3);
 }
 
-TEST_CASE("top board: sorted by exposure (all interfaces first) then port, or by any column")
+TEST_CASE("top board: sorted by exposure (all interfaces first) then port - or by any column")
 {
     ListenerBoard board;
     board.apply(listen_on(22, 1, "0.0.0.0", "sshd"));
@@ -240,7 +240,7 @@ TEST_CASE("top board: sorted by exposure (all interfaces first) then port, or by
     CHECK(n == std::size(all_sort_keys));
 }
 
-TEST_CASE("top board: a typed filter matches process, port or container, ignoring case")
+TEST_CASE("top board: a typed filter matches process or port or container ignoring case")
 {
     ListenerBoard board;
     board.apply(listen_on(8080, 1, "0.0.0.0", "Nginx"));

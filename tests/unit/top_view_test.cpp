@@ -152,7 +152,7 @@ TEST_CASE("top view: wide characters take two columns and the columns still line
     CHECK(column_of(text_of(lines[a]), "4242") == column_of(text_of(lines[b]), "4242"));
 }
 
-TEST_CASE("top view: without a UTF-8 terminal non-ASCII bytes appear as \\xNN")
+TEST_CASE("top view: without a UTF-8 terminal non-ASCII bytes appear as hex escapes")
 {
     ListenerBoard board;
     board.apply(listener(4000, 1, "caf\xc3\xa9"));
@@ -165,7 +165,7 @@ TEST_CASE("top view: without a UTF-8 terminal non-ASCII bytes appear as \\xNN")
         CHECK(c < 0x80);
 }
 
-TEST_CASE("top view: / and a port filter the rows; Esc clears the filter")
+TEST_CASE("top view: slash and a port filter the rows and Esc clears the filter")
 {
     Utf8Locale utf8;
     ListenerBoard board;
@@ -219,7 +219,7 @@ TEST_CASE("top view: s changes the order and the title says which")
     CHECK(line_with(draw(view), "(reversed)") >= 0);
 }
 
-TEST_CASE("top view: Enter shows the selected row's command line, ancestors, cgroup and cookie")
+TEST_CASE("top view: Enter shows the selected row's command line - ancestors - cgroup and cookie")
 {
     Utf8Locale utf8;
     ListenerBoard board;
@@ -299,7 +299,7 @@ TEST_CASE("top view: p freezes the rows until pressed again")
     CHECK(view.shown().listening.size() == 2);
 }
 
-TEST_CASE("top view: came and went shows lifetimes, short-lived marked, and failed binds")
+TEST_CASE("top view: came and went shows lifetimes - short-lived marked - and failed binds")
 {
     Utf8Locale utf8;
     ListenerBoard board;
@@ -327,7 +327,7 @@ TEST_CASE("top view: came and went shows lifetimes, short-lived marked, and fail
     CHECK(lines[static_cast<std::size_t>(closed)].front().style == Style::ShortLived);
 }
 
-TEST_CASE("top view: non-zero drop counts are drawn as alerts, zero ones are not")
+TEST_CASE("top view: non-zero drop counts are drawn as alerts and zero ones are not")
 {
     TopView view;
     HeaderFacts facts;
@@ -344,7 +344,7 @@ TEST_CASE("top view: non-zero drop counts are drawn as alerts, zero ones are not
     CHECK(zero_plain);
 }
 
-TEST_CASE("top view: with a policy, forbidden rows are coloured and the header counts verdicts")
+TEST_CASE("top view: with a policy forbidden rows are coloured and the header counts verdicts")
 {
     ListenerBoard board;
     Event bad = listener(5432, 1, "postgres");
@@ -378,7 +378,7 @@ TEST_CASE("top view: a terminal too small says so instead of drawing garbage")
     CHECK(text_of(lines[0]).find("too small") != std::string::npos);
 }
 
-TEST_CASE("top view: ? shows the keys, any key goes back")
+TEST_CASE("top view: question mark shows the keys and any key goes back")
 {
     TopView view;
     view.press('?');
@@ -397,7 +397,7 @@ TEST_CASE("top view: durations read as a person would")
     CHECK(duration_text(3ULL * 86400 * second + 4 * 3600ULL * second) == "3d04h");
 }
 
-TEST_CASE("top view: wrap cuts by columns, never inside a character")
+TEST_CASE("top view: wrap cuts by columns and never inside a character")
 {
     Utf8Locale utf8;
     auto pieces = wrap("abcdef", 4);
