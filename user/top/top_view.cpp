@@ -26,9 +26,10 @@ struct ColumnSpec {
 };
 
 // Widths that fit `width` (0: the column is left out).  The least important
-// columns go first; what is left grows the others a column at a time, most
-// important first, toward their preferred width; the remainder goes to the
-// `rest` column.
+// columns go first; what is left grows the others, most important first,
+// to their preferred width; the remainder goes to the
+// `rest` column.  (An only_wide column counts as wanting its preferred width
+// for all the others.)
 std::vector<std::size_t> column_widths(const std::vector<ColumnSpec> &cols, std::size_t width)
 {
     const std::size_t n = cols.size();
@@ -59,19 +60,15 @@ std::vector<std::size_t> column_widths(const std::vector<ColumnSpec> &cols, std:
     for (std::size_t i = 0; i < n; ++i)
         if (on[i]) {
             w[i] = cols[i].min;
-            if (!cols[i].rest)
-                order.push_back(i);
+            order.push_back(i);
         }
     std::stable_sort(order.begin(), order.end(),
                      [&](auto a, auto b) { return cols[a].priority > cols[b].priority; });
     std::size_t extra = width > sum(false) ? width - sum(false) : 0;
-    for (bool grew = true; extra && grew;) {
-        grew = false;
-        for (auto i : order)
-            if (extra && w[i] < cols[i].preferred) {
-                ++w[i], --extra;
-                grew = true;
-            }
+    for (auto i : order) {
+        std::size_t grow = std::min(extra, cols[i].preferred - w[i]);
+        w[i] += grow;
+        extra -= grow;
     }
     for (std::size_t i = 0; i < n; ++i)
         if (on[i] && cols[i].rest) {
@@ -101,12 +98,12 @@ const std::vector<ColumnSpec> &listening_columns()
     static const std::vector<ColumnSpec> cols = {
         {"PROTO", 5, 5, 8},
         {"ADDRESS:PORT", 15, 24, 10},
-        {"SERVICE", 8, 12, 2},
+        {"SERVICE", 10, 12, 2},
         {"EXPOSURE", 14, 14, 9},
-        {"PROCESS", 10, 16, 9},
+        {"PROCESS", 10, 16, 10},
         {"PID", 7, 7, 7, true},
         {"USER", 6, 10, 4},
-        {"CONTAINER", 7, 12, 3},
+        {"CONTAINER", 9, 12, 3},
         {"AGE", 6, 7, 5, true},
         {"COMMAND", 20, 20, 1, false, true, true},
     };
@@ -122,8 +119,8 @@ const std::vector<ColumnSpec> &past_columns()
         {"ADDRESS:PORT", 15, 24, 10},
         {"PROCESS", 10, 16, 9},
         {"PID", 7, 7, 7, true},
-        {"CONTAINER", 7, 12, 3},
-        {"DETAIL", 24, 24, 8, false, true},
+        {"CONTAINER", 9, 12, 3},
+        {"DETAIL", 24, 44, 11, false, true}, // lifetime, or who holds the port
     };
     return cols;
 }
