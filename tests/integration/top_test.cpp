@@ -545,3 +545,34 @@ TEST_CASE("top: the screen cannot be a sink - --sink stdout is refused")
     INFO(top.err());
     CHECK(top.err().find("--sink") != std::string::npos);
 }
+
+TEST_CASE("top: warnings while drawing go to the bottom line and are printed once the terminal is back")
+{
+    TL_REQUIRE_TMUX();
+    // Nothing listens on port 1 of loopback: the syslog sink warns that it cannot deliver.
+    const std::string comm = "tltop" + std::to_string(getpid() % 100000) + "i";
+    ChildListener child(comm, "127.0.0.1");
+    TmuxSession term(120, 24);
+    start_top(term, "--no-snapshot --comm " + comm + " --sink syslog+tcp://127.0.0.1:1");
+    child.listen(); // a record for the sink to send
+    std::string last;
+    bool noticed = term.wait_for(
+        [](const std::string &s) {
+            auto lines = lines_of(s);
+            return !lines.empty() && lines.back().rfind("q quit", 0) == 0 &&
+                   lines.back().find("warning: sink") != std::string::npos;
+        },
+        std::chrono::seconds(10), &last);
+    INFO("screen:\n" << last);
+    CHECK(noticed);
+    // Nothing was written over the view.
+    CHECK(lines_of(last).size() == 24);
+    CHECK(lines_of(last)[0].rfind("trace-listen top", 0) == 0);
+
+    term.keys("q");
+    REQUIRE(term.wait_for_text("EXIT=0", std::chrono::seconds(15), &last));
+    last = term.joined_screen();
+    INFO("after q:\n" << last);
+    CHECK(last.find("trace-listen: warning: sink") != std::string::npos);
+    CHECK(last.find("LISTENING NOW") == std::string::npos);
+}

@@ -7,9 +7,16 @@
 // draws.  Drawing, a slow terminal or a person reading never holds up the
 // ring-buffer consumer.
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <regex>
+#include <stdexcept>
 #include <chrono>
 #include <clocale>
 #include <cstdio>
@@ -20,7 +27,6 @@
 #include <string>
 #include <thread>
 
-#include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
@@ -31,6 +37,7 @@
 #include "policy/policy_enricher.hpp"
 #include "top/board_sink.hpp"
 #include "top/curses_screen.hpp"
+#include "text_escape.hpp"
 #include "top/top_view.hpp"
 
 namespace tl::cli {
@@ -43,42 +50,78 @@ using Clock = std::chrono::steady_clock;
 constexpr auto frame_interval = 100ms;   // draw at most this often
 constexpr auto udp_check_interval = 2s;  // how often exited owners' UDP rows go
 
-// Log lines written while the screen is up would land on top of it: they
-// are held, the last warning is shown on the screen, and all are printed
-// once the terminal is back.
-class HeldLogs {
+// Whatever goes to stderr while the screen is up (log lines, libbpf) would
+// land on top of it: stderr points at a memory file meanwhile, the newest
+// warning is shown on the screen's bottom line, and it all goes to the real
+// stderr once the terminal is back.  Swapping the file descriptor, not the
+// logger, keeps this safe against sink threads logging at the same moment.
+class HeldStderr {
 public:
-    HeldLogs()
-        : held_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000)),
-          saved_(spdlog::default_logger())
+    HeldStderr()
     {
-        auto logger = std::make_shared<spdlog::logger>("trace-listen-top", held_);
-        logger->set_pattern("trace-listen: %l: %v");
-        logger->set_level(saved_->level());
-        spdlog::set_default_logger(std::move(logger));
+        std::fflush(stderr);
+        held_ = memfd_create("trace-listen-top-stderr", MFD_CLOEXEC);
+        saved_ = dup(STDERR_FILENO);
+        if (held_ < 0 || saved_ < 0 || dup2(held_, STDERR_FILENO) < 0)
+            throw std::runtime_error(std::string("cannot hold stderr while drawing: ") +
+                                     std::strerror(errno));
     }
-    ~HeldLogs()
+    ~HeldStderr()
     {
-        spdlog::set_default_logger(saved_);
-        for (const auto &line : held_->last_formatted())
-            std::fputs(line.c_str(), stderr);
+        std::fflush(stderr);
+        dup2(saved_, STDERR_FILENO);
+        close(saved_);
+        char buf[65536];
+        ssize_t n;
+        for (off_t at = 0; (n = pread(held_, buf, sizeof buf, at)) > 0; at += n)
+            if (write(STDERR_FILENO, buf, static_cast<std::size_t>(n)) != n)
+                break;
+        close(held_);
     }
-    HeldLogs(const HeldLogs &) = delete;
-    HeldLogs &operator=(const HeldLogs &) = delete;
+    HeldStderr(const HeldStderr &) = delete;
+    HeldStderr &operator=(const HeldStderr &) = delete;
 
-    // The newest warning or error, for the screen's bottom line.
+    // The newest warning or error line, without its colours, escaped.
     std::string last_warning() const
     {
-        auto raw = held_->last_raw();
-        for (auto it = raw.rbegin(); it != raw.rend(); ++it)
-            if (it->level >= spdlog::level::warn)
-                return std::string(it->payload.data(), it->payload.size());
-        return {};
+        struct stat st {};
+        if (fstat(held_, &st) != 0 || st.st_size == 0)
+            return {};
+        if (st.st_size == seen_size_)
+            return notice_;
+        seen_size_ = st.st_size;
+        notice_ = newest_warning(st.st_size);
+        return notice_;
     }
 
 private:
-    std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> held_;
-    std::shared_ptr<spdlog::logger> saved_;
+    std::string newest_warning(off_t size) const
+    {
+        std::string tail(static_cast<std::size_t>(std::min<off_t>(size, 8192)), '\0');
+        ssize_t n = pread(held_, tail.data(), tail.size(), size - static_cast<off_t>(tail.size()));
+        tail.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+        tail = std::regex_replace(tail, std::regex("\x1b\\[[0-9;]*m"), "");
+        std::size_t end = tail.size();
+        while (end > 0) {
+            std::size_t begin = tail.rfind('\n', end - 1);
+            begin = begin == std::string::npos ? 0 : begin + 1;
+            std::string_view line(tail.data() + begin, end - begin);
+            while (!line.empty() && line.back() == '\n')
+                line.remove_suffix(1);
+            if (line.find(": warning: ") != std::string_view::npos ||
+                line.find(": error: ") != std::string_view::npos)
+                return escape_for_terminal(line);
+            if (begin == 0)
+                break;
+            end = begin - 1;
+        }
+        return {};
+    }
+
+    int held_ = -1;
+    int saved_ = -1;
+    mutable off_t seen_size_ = 0;
+    mutable std::string notice_;
 };
 
 std::int64_t wall_now_ns()
@@ -97,7 +140,7 @@ struct ScreenInputs {
     top::CursesScreen &screen;
     top::SharedBoard &board;
     const TraceSession &session;
-    const HeldLogs &logs;
+    const HeldStderr &logs;
     std::string hooks;
     bool policy = false;
 };
@@ -194,7 +237,7 @@ int run_top(const TraceFlags &flags)
     std::string screen_error;
     SessionSummary summary;
     {
-        HeldLogs logs;
+        HeldStderr logs;
         std::unique_ptr<top::CursesScreen> screen;
         try {
             screen = std::make_unique<top::CursesScreen>();
