@@ -199,6 +199,8 @@ TEST_CASE("top: a listener opened after start is listed within a second and move
     CHECK(moved);
     term.keys("q");
     CHECK(term.wait_for_text("EXIT=0", std::chrono::seconds(10)));
+    INFO("after q:\n" << term.joined_screen());
+    CHECK(term.joined_screen().find("socket-close=1") != std::string::npos);
 }
 
 TEST_CASE("top: a listener that lives 50 ms still appears in came and went")

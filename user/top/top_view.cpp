@@ -117,10 +117,10 @@ const std::vector<ColumnSpec> &past_columns()
         {"WHAT", 11, 11, 10},
         {"PROTO", 5, 5, 6},
         {"ADDRESS:PORT", 15, 24, 10},
-        {"PROCESS", 10, 16, 9},
+        {"PROCESS", 10, 16, 11},
         {"PID", 7, 7, 7, true},
         {"CONTAINER", 9, 12, 3},
-        {"DETAIL", 24, 44, 11, false, true}, // lifetime, or who holds the port
+        {"DETAIL", 24, 40, 12, false, true}, // lifetime, or who holds the port
     };
     return cols;
 }
@@ -526,8 +526,8 @@ std::vector<ScreenLine> TopView::render_board(const HeaderFacts &facts, int widt
                                     std::string(past_kind_text(p.kind)),
                                     r.protocol,
                                     endpoint_text(r),
-                                    r.process,
-                                    std::to_string(r.pid),
+                                    r.process.empty() ? "-" : r.process,
+                                    r.pid ? std::to_string(r.pid) : "-",
                                     r.container.empty() ? "-" : r.container,
                                     past_detail(p)};
             std::string text;
