@@ -578,3 +578,22 @@ TEST_CASE("top: warnings while drawing go to the bottom line and are printed onc
     CHECK(last.find("trace-listen: warning: sink") != std::string::npos);
     CHECK(last.find("LISTENING NOW") == std::string::npos);
 }
+
+TEST_CASE("top: a terminal curses cannot drive is an error that leaves the terminal alone")
+{
+    TL_REQUIRE_TMUX();
+    TmuxSession term(80, 24);
+    term.run("TERM=no-such-terminal " + top_command("--no-snapshot --comm tltop-none"));
+    std::string last;
+    bool exited = term.wait_for(
+        [](const std::string &s) { return std::regex_search(s, std::regex("EXIT=[0-9]")); },
+        std::chrono::seconds(30), &last);
+    last = term.joined_screen();
+    INFO("screen:\n" << last);
+    REQUIRE(exited);
+    CHECK(last.find("EXIT=2") != std::string::npos);
+    CHECK(last.find("trace-listen: error: cannot use the terminal (TERM=no-such-terminal)") !=
+          std::string::npos);
+    term.run("echo usable-$((40+2))");
+    CHECK(term.wait_for_text("usable-42", std::chrono::seconds(5)));
+}

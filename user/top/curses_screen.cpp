@@ -90,10 +90,11 @@ int CursesScreen::attribute(Style style) const
     case Style::ColumnHeader: return A_BOLD | A_UNDERLINE;
     case Style::Selected: return A_REVERSE;
     case Style::AllInterfaces: return A_BOLD | A_UNDERLINE;
-    case Style::Forbidden: return A_BOLD | color(red);
-    case Style::Unexpected: return color(yellow);
-    case Style::Failed: return color(red);
-    case Style::ShortLived: return color(magenta);
+    // Without colours (NO_COLOR) attributes alone keep these rows apart.
+    case Style::Forbidden: return A_BOLD | (colors_ ? color(red) : A_UNDERLINE);
+    case Style::Unexpected: return colors_ ? color(yellow) : A_UNDERLINE;
+    case Style::Failed: return colors_ ? color(red) : A_DIM;
+    case Style::ShortLived: return colors_ ? color(magenta) : A_DIM;
     case Style::Alert: return A_BOLD | color(red);
     case Style::Keys: return A_REVERSE;
     }
