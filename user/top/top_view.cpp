@@ -88,11 +88,6 @@ std::string wall_clock(std::int64_t wall_ns)
     return buf;
 }
 
-std::string_view exposure_label(Exposure e)
-{
-    return exposure_name(e);
-}
-
 const std::vector<ColumnSpec> &listening_columns()
 {
     static const std::vector<ColumnSpec> cols = {
@@ -317,7 +312,7 @@ std::vector<std::string> TopView::detail_lines() const
              fmt::format("{} {}: {}", wall_clock(p.wall_ns), past_kind_text(p.kind), past_detail(p)));
     }
     line("Socket", fmt::format("{} {} ({}){}{}", r.protocol, endpoint_text(r),
-                               exposure_label(r.exposure),
+                               exposure_name(r.exposure),
                                r.service.empty() ? "" : " service " + r.service,
                                r.backlog ? fmt::format(" backlog {}", r.backlog) : ""));
     line("Options", r.socket_options);
@@ -481,7 +476,7 @@ std::vector<ScreenLine> TopView::render_board(const HeaderFacts &facts, int widt
             std::string values[] = {r.protocol,
                                     endpoint_text(r),
                                     r.service.empty() ? "-" : r.service,
-                                    std::string(exposure_label(r.exposure)),
+                                    std::string(exposure_name(r.exposure)),
                                     r.process.empty() ? "-" : r.process,
                                     r.pid ? std::to_string(r.pid) : "-",
                                     r.pid ? r.user : "-",

@@ -46,7 +46,6 @@ inline constexpr int page_up = up + 2;
 inline constexpr int page_down = up + 3;
 inline constexpr int home = up + 4;
 inline constexpr int end = up + 5;
-inline constexpr int interrupt = 3; // Ctrl-C as a key (raw terminals)
 } // namespace key
 
 // What the header shows besides the board.
