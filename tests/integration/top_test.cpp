@@ -597,3 +597,34 @@ TEST_CASE("top: a terminal curses cannot drive is an error that leaves the termi
     term.run("echo usable-$((40+2))");
     CHECK(term.wait_for_text("usable-42", std::chrono::seconds(5)));
 }
+
+TEST_CASE("top: the terminal going away ends it - no tracer left running without a screen")
+{
+    TL_REQUIRE_TMUX();
+    TempDir dir;
+    const std::string pid_file = (dir.path / "pid").string();
+    pid_t pid = 0;
+    {
+        TmuxSession term(80, 24);
+        term.run("sh -c 'echo $$ > " + pid_file + "; exec " + TRACE_LISTEN_BINARY +
+                 " top --no-snapshot --comm tltop-none'");
+        std::string last;
+        REQUIRE(term.wait_for_text("LISTENING NOW", std::chrono::seconds(30), &last));
+        std::ifstream(pid_file) >> pid;
+        REQUIRE(pid > 0);
+    } // the tmux server is killed: the terminal hangs up
+    auto deadline = Clock::now() + std::chrono::seconds(10);
+    bool gone = false;
+    while (!gone && Clock::now() < deadline) {
+        std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+        std::string fields;
+        std::getline(stat, fields);
+        // Gone, or a zombie waiting for its parent (the shell, also gone).
+        gone = fields.empty() || fields.find(") Z ") != std::string::npos;
+        if (!gone)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (!gone)
+        kill(pid, SIGKILL); // do not leave it behind even when the test fails
+    CHECK(gone);
+}

@@ -124,6 +124,20 @@ private:
     mutable std::string notice_;
 };
 
+// A full-screen view has nothing to do once its terminal is gone (an ssh
+// session closed, a tmux server killed): SIGHUP ends it, instead of asking
+// the live trace to reopen its files.
+std::atomic<bool> hung_up{false};
+void on_hangup(int) { hung_up = true; }
+
+void end_on_hangup()
+{
+    struct sigaction sa {};
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_hangup;
+    sigaction(SIGHUP, &sa, nullptr);
+}
+
 std::int64_t wall_now_ns()
 {
     timespec ts{};
@@ -157,7 +171,7 @@ void screen_loop(ScreenInputs in, std::atomic<bool> &stop, const std::atomic<boo
     auto rate_since = Clock::now();
     std::uint64_t rate_events = 0;
     while (!stop.load()) {
-        if (signalled.load()) {
+        if (signalled.load() || hung_up.load()) {
             stop = true;
             break;
         }
@@ -232,8 +246,10 @@ int run_top(const TraceFlags &flags)
         return exit_failure;
 
     SessionControl signals = install_signal_handlers();
+    end_on_hangup();
     std::atomic<bool> stop{false};
-    SessionControl control{stop, signals.reload};
+    std::atomic<bool> no_reload{false};
+    SessionControl control{stop, no_reload};
     std::string screen_error;
     SessionSummary summary;
     {
