@@ -34,10 +34,18 @@ TmuxSession::TmuxSession(int width, int height, const std::string &environment)
          shell_quote("env PS1='$ ' HISTFILE=/dev/null " + environment +
                      " bash --norc --noprofile"));
     tmux("set-option -t t status off");
+    socket_path_ = tmux("display-message -p '#{socket_path}'");
+    while (!socket_path_.empty() && socket_path_.back() == '\n')
+        socket_path_.pop_back();
     wait_for_text("$", std::chrono::seconds(10));
 }
 
-TmuxSession::~TmuxSession() { try_shell("tmux -L " + socket_ + " kill-server"); }
+TmuxSession::~TmuxSession()
+{
+    try_shell("tmux -L " + socket_ + " kill-server");
+    if (!socket_path_.empty()) // a killed server leaves its socket file
+        unlink(socket_path_.c_str());
+}
 
 std::string TmuxSession::tmux(const std::string &arguments) const
 {

@@ -40,6 +40,7 @@ public:
 private:
     std::string tmux(const std::string &arguments) const;
     std::string socket_;
+    std::string socket_path_;
 };
 
 // 'text' for a POSIX shell.
