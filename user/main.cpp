@@ -22,6 +22,7 @@ int main(int argc, char **argv)
     tl::cli::add_snapshot_command(app, action);
     tl::cli::add_record_commands(app, action);
     tl::cli::add_policy_commands(app, action);
+    tl::cli::add_top_command(app, action);
 
     try {
         app.parse(argc, argv);

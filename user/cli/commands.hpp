@@ -14,6 +14,7 @@ void add_trace_command(CLI::App &app, CommandAction &action);    // trace-listen
 void add_snapshot_command(CLI::App &app, CommandAction &action); // trace-listen snapshot
 void add_record_commands(CLI::App &app, CommandAction &action);  // record, replay
 void add_policy_commands(CLI::App &app, CommandAction &action);  // baseline save, check
+void add_top_command(CLI::App &app, CommandAction &action);      // trace-listen top
 
 // Exit codes shared by every command.
 inline constexpr int exit_ok = 0;
