@@ -1,6 +1,7 @@
 // Judges every event against a policy file (expected / unexpected / forbidden).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -20,12 +21,22 @@ public:
     PolicyEnricher(std::string policy_file, bool alerts_only);
     void enrich(Event &event) override;
     void reload() override;
+    // Rereads the file when its inode, size or mtime changed (checked at most
+    // once a second): ConfigMap volumes swap a symlink, editors rename.
+    void poll_changes() override;
     const Policy &policy() const { return policy_; }
 
 private:
     std::string file_;
     bool alerts_only_;
     Policy policy_;
+    struct FileStamp {
+        unsigned long long inode = 0, size = 0;
+        long long mtime_ns = 0;
+        bool operator==(const FileStamp &) const = default;
+    };
+    FileStamp stamp_;
+    std::chrono::steady_clock::time_point next_check_{};
 };
 
 // With --alerts-only: is this event worth showing?  Findings (unexpected or
