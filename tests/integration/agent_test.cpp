@@ -1,0 +1,200 @@
+// Running as an installed agent: least privilege after attach, the config
+// file, --version, --host-root/NODE_NAME and policy reload on file change.
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "policy_test_helpers.hpp"
+#include "support/sockets.hpp"
+#include "support/temp_dir.hpp"
+#include "support/tracer_process.hpp"
+
+using namespace tl::test;
+
+namespace {
+
+// CapEff/CapPrm/CapBnd of every thread of `pid`.
+std::set<std::string> capability_lines(pid_t pid, const std::string &field)
+{
+    std::set<std::string> values;
+    for (auto &task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+        std::ifstream status(task.path() / "status");
+        std::string line;
+        while (std::getline(status, line))
+            if (line.rfind(field + ":", 0) == 0)
+                values.insert(line.substr(line.find_first_not_of(" \t", field.size() + 1)));
+    }
+    return values;
+}
+
+// A snapshot document without what differs between two runs.
+Json stable(Json doc)
+{
+    doc.erase("@timestamp");
+    doc["agent"].erase("ephemeral_id");
+    // Boot time plus the task's start ticks, computed per run: nanoseconds of jitter.
+    if (doc.contains("process"))
+        doc["process"].erase("start");
+    return doc;
+}
+
+std::vector<Json> json_of(const std::string &out)
+{
+    std::vector<Json> docs;
+    std::istringstream in(out);
+    std::string line;
+    while (std::getline(in, line))
+        docs.push_back(stable(Json::parse(line)));
+    return docs;
+}
+
+} // namespace
+
+TEST_CASE("agent: after attach every thread keeps only CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE and "
+          "CAP_SYS_ADMIN, and tracing and attribution still work")
+{
+    TL_REQUIRE_BPF();
+    // A file sink: its worker thread exists before the drop and must drop too.
+    TempDir dir;
+    Fd fd = tcp_listener("127.0.0.1", 0, -1);
+    int port = local_port(fd.get());
+    TracerProcess tracer({"-o", "json", "--no-snapshot", "--port", std::to_string(port), "--sink",
+                          "stdout:json", "--sink", "file:" + (dir.path / "events.json").string()});
+    // bits 2 (dac_read_search), 19 (sys_ptrace), 21 (sys_admin)
+    const std::string kept = "0000000000280004";
+    CHECK(capability_lines(tracer.pid(), "CapEff") == std::set<std::string>{kept});
+    CHECK(capability_lines(tracer.pid(), "CapPrm") == std::set<std::string>{kept});
+    CHECK(capability_lines(tracer.pid(), "CapBnd") == std::set<std::string>{kept});
+    CHECK(capability_lines(tracer.pid(), "CapAmb") == std::set<std::string>{"0000000000000000"});
+    CHECK(tracer.err().find("capabilities kept: cap_dac_read_search,cap_sys_ptrace,cap_sys_admin=ep") !=
+          std::string::npos);
+
+    REQUIRE(::listen(fd.get(), 4) == 0);
+    Json e = expect_event(tracer, "socket-listen", port);
+    // Attribution reads /proc/PID/exe: needs CAP_SYS_PTRACE, kept.
+    CHECK(e["process"]["executable"] == std::filesystem::read_symlink("/proc/self/exe").string());
+    CHECK(e["trace_listen"]["enrichment"] == "proc");
+}
+
+TEST_CASE("agent: a config file gives the same snapshot as the same flags; flags override it")
+{
+    Fd a = tcp_listener("127.0.0.1", 0, 8);
+    Fd b = udp_bound("127.0.0.1", 0);
+    std::string pa = std::to_string(local_port(a.get())), pb = std::to_string(local_port(b.get()));
+    auto from_flags = run_command({"snapshot", "-o", "json", "--port", pa, "--port", pb,
+                                   "--ancestors", "2", "--pid", std::to_string(getpid())});
+    REQUIRE(from_flags.exit_code == 0);
+    TempFile conf("log-level = \"warn\"\n[snapshot]\noutput = \"json\"\nport = [" + pa + ", " + pb +
+                  "]\nancestors = 2\npid = " + std::to_string(getpid()) + "\n");
+    auto from_file = run_command({"--config", conf.path(), "snapshot"});
+    INFO(from_file.err);
+    REQUIRE(from_file.exit_code == 0);
+    auto docs = json_of(from_flags.out);
+    REQUIRE(docs.size() == 2);
+    CHECK(json_of(from_file.out) == docs);
+    CHECK(from_file.err.find("info:") == std::string::npos); // log-level = warn applied
+
+    // A flag beats the file: the file asks for JSON, the command line for a table.
+    auto overridden = run_command({"--config", conf.path(), "snapshot", "-o", "table"});
+    REQUIRE(overridden.exit_code == 0);
+    CHECK(overridden.out.rfind("{", 0) == std::string::npos);
+    CHECK(overridden.out.find(pa) != std::string::npos);
+
+    // The environment names the file too (the unit and the image use it).
+    setenv("TRACE_LISTEN_CONFIG", conf.path().c_str(), 1);
+    auto from_env = run_command({"snapshot"});
+    unsetenv("TRACE_LISTEN_CONFIG");
+    CHECK(json_of(from_env.out) == docs);
+
+    // A broken file is a usage error that names it, not a silent default.
+    TempFile broken("[snapshot]\nno-such-flag = 1\n");
+    auto bad = run_command({"--config", broken.path(), "snapshot"});
+    CHECK(bad.exit_code == 2);
+    CHECK(bad.err.find("no-such-flag") != std::string::npos);
+}
+
+TEST_CASE("agent: --version names the version, revision, libbpf, BTF and every hook")
+{
+    auto r = run_command({"--version"});
+    REQUIRE(r.exit_code == 0);
+    for (const char *text : {"trace-listen 0.", "git revision: ", "libbpf: 1.", "kernel BTF: ",
+                             "bind/listen fexit: ", "bind/listen kprobe: ",
+                             "bind/listen syscall tracepoints: ", "tcp-state tp_btf: ",
+                             "tcp-state raw_tp: ", "tcp-state tracepoint: "})
+        CHECK(r.out.find(text) != std::string::npos);
+    bool btf = access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+    CHECK(r.out.find(btf ? "kernel BTF: yes" : "kernel BTF: no") != std::string::npos);
+    CHECK(r.out.find("git revision: unknown") == std::string::npos); // built from a checkout
+}
+
+TEST_CASE("agent: --host-root reads host.id, host.os and user names from the host's files; "
+          "NODE_NAME sets host.name")
+{
+    TempDir root;
+    std::filesystem::create_directories(root.path / "etc");
+    std::ofstream(root.path / "etc/machine-id") << "0123456789abcdef0123456789abcdef\n";
+    std::ofstream(root.path / "etc/os-release")
+        << "NAME=\"Host OS\"\nVERSION_ID=\"42\"\nID=hostos\n";
+    std::ofstream(root.path / "etc/passwd") << "hostuser:x:" << getuid() << ":0::/:/bin/sh\n";
+    std::ofstream(root.path / "etc/group") << "hostgroup:x:" << getgid() << ":\n";
+    Fd fd = tcp_listener("127.0.0.1", 0, 8);
+    std::string port = std::to_string(local_port(fd.get()));
+    setenv("NODE_NAME", "node-7", 1);
+    auto r = run_command({"--host-root", root.path.string(), "snapshot", "-o", "json", "--port",
+                          port, "--pid", std::to_string(getpid())});
+    unsetenv("NODE_NAME");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    auto docs = json_of(r.out);
+    REQUIRE(docs.size() == 1);
+    CHECK(docs[0]["host"]["id"] == "0123456789abcdef0123456789abcdef");
+    CHECK(docs[0]["host"]["os"]["name"] == "Host OS");
+    CHECK(docs[0]["host"]["os"]["version"] == "42");
+    CHECK(docs[0]["host"]["name"] == "node-7");
+    CHECK(docs[0]["user"]["name"] == "hostuser");
+    CHECK(docs[0]["group"]["name"] == "hostgroup");
+
+    auto missing = run_command({"--host-root", (root.path / "nope").string(), "snapshot"});
+    CHECK(missing.exit_code == 2);
+    CHECK(missing.err.find("--host-root") != std::string::npos);
+}
+
+TEST_CASE("agent: the policy is reread when its file changes, with no SIGHUP "
+          "(a ConfigMap update swaps a symlink)")
+{
+    TL_REQUIRE_BPF();
+    Fd first = tcp_listener("127.0.0.1", 0, -1);
+    Fd second = tcp_listener("127.0.0.1", 0, -1);
+    int p1 = local_port(first.get()), p2 = local_port(second.get());
+    // The layout kubelet makes: policy.yaml -> ..data/policy.yaml, ..data -> a dated dir.
+    TempDir volume;
+    auto write_version = [&](const std::string &name, const std::string &text) {
+        std::filesystem::create_directory(volume.path / name);
+        std::ofstream(volume.path / name / "policy.yaml") << text;
+        std::filesystem::create_directory_symlink(name, volume.path / "..data_tmp");
+        std::filesystem::rename(volume.path / "..data_tmp", volume.path / "..data");
+    };
+    write_version("v1", "expected:\n  - {id: old-rule, severity: low, port: " + std::to_string(p1) + "}\n");
+    std::filesystem::create_symlink("..data/policy.yaml", volume.path / "policy.yaml");
+    TracerProcess tracer({"-o", "json", "--no-snapshot", "--policy",
+                          (volume.path / "policy.yaml").string(), "--port", std::to_string(p1),
+                          "--port", std::to_string(p2)});
+    REQUIRE(::listen(first.get(), 4) == 0);
+    CHECK(expect_event(tracer, "socket-listen", p1)["trace_listen"]["policy"]["rule_id"] ==
+          "old-rule");
+
+    write_version("v2", "expected:\n  - {id: new-rule, severity: low, port: " + std::to_string(p2) + "}\n");
+    REQUIRE(tracer.wait_for_stderr("policy reloaded", 10s));
+    REQUIRE(::listen(second.get(), 4) == 0);
+    Json e = expect_event(tracer, "socket-listen", p2);
+    CHECK(e["trace_listen"]["policy"]["verdict"] == "expected");
+    CHECK(e["trace_listen"]["policy"]["rule_id"] == "new-rule");
+}
