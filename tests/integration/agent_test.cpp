@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -197,4 +198,49 @@ TEST_CASE("agent: the policy is reread when its file changes, with no SIGHUP "
     Json e = expect_event(tracer, "socket-listen", p2);
     CHECK(e["trace_listen"]["policy"]["verdict"] == "expected");
     CHECK(e["trace_listen"]["policy"]["rule_id"] == "new-rule");
+}
+
+TEST_CASE("agent: under systemd (Type=notify) READY=1 comes only after the programs attach, "
+          "and the reader loop feeds the watchdog")
+{
+    TL_REQUIRE_BPF();
+    // What systemd does: a datagram socket in NOTIFY_SOCKET, WatchdogSec in WATCHDOG_USEC.
+    TempDir dir;
+    std::string path = (dir.path / "notify").string();
+    Fd sock(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    REQUIRE(bind(sock.get(), reinterpret_cast<sockaddr *>(&addr), sizeof addr) == 0);
+    timeval timeout{0, 200000};
+    setsockopt(sock.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    setenv("NOTIFY_SOCKET", path.c_str(), 1);
+    setenv("WATCHDOG_USEC", "400000", 1); // pings expected every 200 ms
+    unsetenv("WATCHDOG_PID");
+    TracerProcess tracer({"-o", "json", "--no-snapshot", "--port", "1"}, false);
+    unsetenv("NOTIFY_SOCKET");
+    unsetenv("WATCHDOG_USEC");
+
+    std::vector<std::string> messages;
+    std::set<std::string> caps_at_ready;
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    int watchdog = 0;
+    while (std::chrono::steady_clock::now() < deadline && watchdog < 3) {
+        char buf[4096];
+        ssize_t n = recv(sock.get(), buf, sizeof buf, 0);
+        if (n <= 0)
+            continue;
+        messages.emplace_back(buf, static_cast<std::size_t>(n));
+        if (messages.back().find("READY=1") != std::string::npos)
+            caps_at_ready = capability_lines(tracer.pid(), "CapEff");
+        if (messages.back() == "WATCHDOG=1")
+            ++watchdog;
+    }
+    INFO(tracer.err());
+    REQUIRE(!messages.empty());
+    CHECK(messages.front().rfind("READY=1\nSTATUS=hooks: ", 0) == 0);
+    // By the time it said ready it had attached, then dropped its capabilities.
+    CHECK(caps_at_ready == std::set<std::string>{"0000000000280004"});
+    CHECK(watchdog == 3);
+    tracer.stop();
 }
