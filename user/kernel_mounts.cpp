@@ -1,5 +1,6 @@
 #include "kernel_mounts.hpp"
 
+#include <fcntl.h>
 #include <mntent.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -26,9 +27,12 @@ std::string mount_point_of(const char *fstype)
 
 bool ensure_tracefs_mounted()
 {
-    if (access("/sys/kernel/tracing/events", F_OK) == 0 ||
-        access("/sys/kernel/debug/tracing/events", F_OK) == 0)
-        return false;
+    // AT_EACCESS: checked with the effective ids and capabilities.  A non-root
+    // user with file capabilities fails plain access() (it uses the real uid)
+    // on the root-only /sys/kernel/tracing and would then try to mount it again.
+    for (const char *events : {"/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events"})
+        if (faccessat(AT_FDCWD, events, F_OK, AT_EACCESS) == 0)
+            return false;
     if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) != 0)
         throw std::runtime_error(
             std::string("tracefs is not mounted and mounting it at /sys/kernel/tracing failed (") +

@@ -244,3 +244,39 @@ TEST_CASE("agent: under systemd (Type=notify) READY=1 comes only after the progr
     CHECK(watchdog == 3);
     tracer.stop();
 }
+
+TEST_CASE("agent: a non-root user with file capabilities traces, attributes and drops to the "
+          "runtime set (the README's recipe)")
+{
+    TL_REQUIRE_BPF();
+    if (!try_shell("command -v setcap && command -v setpriv")) {
+        WARN("SKIPPED: needs setcap (libcap2-bin) and setpriv (util-linux)");
+        return;
+    }
+    TempDir dir;
+    std::filesystem::permissions(dir.path, std::filesystem::perms::owner_all |
+                                               std::filesystem::perms::group_read |
+                                               std::filesystem::perms::group_exec |
+                                               std::filesystem::perms::others_read |
+                                               std::filesystem::perms::others_exec);
+    std::string copy = (dir.path / "trace-listen").string();
+    std::filesystem::copy_file(TRACE_LISTEN_BINARY, copy);
+    shell("setcap cap_bpf,cap_perfmon,cap_net_admin,cap_sys_admin,cap_sys_ptrace,"
+          "cap_dac_read_search+ep " + copy);
+    Fd fd = tcp_listener("127.0.0.1", 0, 4);
+    std::string port = std::to_string(local_port(fd.get()));
+    // (...) so that shell()'s own redirection does not mix stderr into the JSON.
+    std::string out = shell("(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups " + copy +
+                            " --duration 1 -o json --port " + port + " 2>" +
+                            (dir.path / "err").string() + ")");
+    std::string err = shell("cat " + (dir.path / "err").string());
+    INFO(err);
+    CHECK(err.find("capabilities kept: cap_dac_read_search,cap_sys_ptrace,cap_sys_admin=ep") !=
+          std::string::npos);
+    auto docs = json_of(out);
+    REQUIRE(docs.size() == 1);
+    CHECK(docs[0]["event"]["action"] == "socket-existing");
+    CHECK(docs[0]["process"]["pid"] == getpid());
+    CHECK(docs[0]["process"]["executable"] ==
+          std::filesystem::read_symlink("/proc/self/exe").string());
+}
