@@ -59,8 +59,8 @@ std::vector<Json> json_of(const std::string &out)
 
 } // namespace
 
-TEST_CASE("agent: after attach every thread keeps only CAP_DAC_READ_SEARCH, CAP_SYS_PTRACE and "
-          "CAP_SYS_ADMIN, and tracing and attribution still work")
+TEST_CASE("agent: after attach every thread keeps only CAP_DAC_READ_SEARCH CAP_SYS_PTRACE and "
+          "CAP_SYS_ADMIN and tracing and attribution still work")
 {
     TL_REQUIRE_BPF();
     // A file sink: its worker thread exists before the drop and must drop too.
@@ -85,7 +85,7 @@ TEST_CASE("agent: after attach every thread keeps only CAP_DAC_READ_SEARCH, CAP_
     CHECK(e["trace_listen"]["enrichment"] == "proc");
 }
 
-TEST_CASE("agent: a config file gives the same snapshot as the same flags; flags override it")
+TEST_CASE("agent: a config file gives the same snapshot as the same flags - and flags override it")
 {
     Fd a = tcp_listener("127.0.0.1", 0, 8);
     Fd b = udp_bound("127.0.0.1", 0);
@@ -122,7 +122,7 @@ TEST_CASE("agent: a config file gives the same snapshot as the same flags; flags
     CHECK(bad.err.find("no-such-flag") != std::string::npos);
 }
 
-TEST_CASE("agent: --version names the version, revision, libbpf, BTF and every hook")
+TEST_CASE("agent: --version names the version and revision and libbpf and BTF and every hook")
 {
     auto r = run_command({"--version"});
     REQUIRE(r.exit_code == 0);
@@ -136,7 +136,7 @@ TEST_CASE("agent: --version names the version, revision, libbpf, BTF and every h
     CHECK(r.out.find("git revision: unknown") == std::string::npos); // built from a checkout
 }
 
-TEST_CASE("agent: --host-root reads host.id, host.os and user names from the host's files; "
+TEST_CASE("agent: --host-root reads host.id and host.os and user names from the host's files - "
           "NODE_NAME sets host.name")
 {
     TempDir root;
@@ -168,7 +168,7 @@ TEST_CASE("agent: --host-root reads host.id, host.os and user names from the hos
     CHECK(missing.err.find("--host-root") != std::string::npos);
 }
 
-TEST_CASE("agent: the policy is reread when its file changes, with no SIGHUP "
+TEST_CASE("agent: the policy is reread when its file changes with no SIGHUP "
           "(a ConfigMap update swaps a symlink)")
 {
     TL_REQUIRE_BPF();
@@ -200,7 +200,7 @@ TEST_CASE("agent: the policy is reread when its file changes, with no SIGHUP "
     CHECK(e["trace_listen"]["policy"]["rule_id"] == "new-rule");
 }
 
-TEST_CASE("agent: under systemd (Type=notify) READY=1 comes only after the programs attach, "
+TEST_CASE("agent: under systemd (Type=notify) READY=1 comes only after the programs attach "
           "and the reader loop feeds the watchdog")
 {
     TL_REQUIRE_BPF();
@@ -245,7 +245,7 @@ TEST_CASE("agent: under systemd (Type=notify) READY=1 comes only after the progr
     tracer.stop();
 }
 
-TEST_CASE("agent: a non-root user with file capabilities traces, attributes and drops to the "
+TEST_CASE("agent: a non-root user with file capabilities traces and attributes and drops to the "
           "runtime set (the README's recipe)")
 {
     TL_REQUIRE_BPF();

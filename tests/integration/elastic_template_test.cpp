@@ -71,7 +71,7 @@ std::vector<Json> json_of_lines(const std::string &out)
 
 } // namespace
 
-TEST_CASE("elastic: the index template maps every field of the events and snapshots, "
+TEST_CASE("elastic: the index template maps every field of the events and snapshots - "
           "u64 kernel ids as unsigned_long")
 {
     TL_REQUIRE_BPF();

@@ -186,7 +186,7 @@ std::uint64_t summary_number(const std::string &err, const std::string &key)
 } // namespace
 
 TEST_CASE("fleet: nodes deliver through local rsyslog over RELP with TLS to a central rsyslog "
-          "restarted mid-stream; delivered + dropped == offered for every node")
+          "restarted mid-stream - delivered + dropped == offered for every node")
 {
     TL_REQUIRE_BPF();
     if (!have("/usr/sbin/rsyslogd") || !have("/usr/bin/certtool") ||
