@@ -1,9 +1,9 @@
 // Fleet delivery through rsyslog, as "Running on many hosts" in the README
 // sets it up: several nodes (network namespaces, each with a veth to a
 // central namespace), each with its own trace-listen (--netns filter,
-// NODE_NAME) writing to its own local rsyslog, which forwards over RELP with
-// TLS (acknowledged, mutual certificates made with certtool) to one central
-// rsyslog.  The central rsyslog is restarted mid-stream; for every node,
+// NODE_NAME) writing to its own local rsyslog, which forwards to one central
+// rsyslog over RELP with TLS (acknowledged; nodes 1 and 2) or syslog over TLS
+// (rsyslog-gnutls; node 3), mutual certificates made with certtool.  The central rsyslog is restarted mid-stream; for every node,
 // delivered + counted as dropped == offered, and the central file names each
 // node in host.name.  Addresses: 10.213.N.0/30, only inside these namespaces.
 #include <signal.h>
@@ -105,30 +105,49 @@ std::string central_conf(const fs::path &dir)
            "input(type=\"imrelp\" port=\"2514\" maxDataSize=\"64k\" tls=\"on\" tls.caCert=\"" + d +
            "/ca.pem\" tls.myCert=\"" + d + "/central.pem\" tls.myPrivKey=\"" + d +
            "/central-key.pem\" tls.authMode=\"name\" tls.permittedPeer=[\"node.fleet.test\"])\n"
+           // Syslog over TLS (RFC 5425) through rsyslog-gnutls's gtls driver, for node 3.
+           "global(DefaultNetstreamDriverCAFile=\"" + d + "/ca.pem\" DefaultNetstreamDriverCertFile=\"" +
+           d + "/central.pem\" DefaultNetstreamDriverKeyFile=\"" + d + "/central-key.pem\")\n"
+           "module(load=\"imtcp\" StreamDriver.Name=\"gtls\" StreamDriver.Mode=\"1\""
+           " StreamDriver.AuthMode=\"x509/name\" PermittedPeer=[\"node.fleet.test\"])\n"
+           "input(type=\"imtcp\" port=\"6514\")\n"
            "template(name=\"tljson\" type=\"list\" option.jsonf=\"on\") {\n"
            "  property(outname=\"hostname\" name=\"hostname\" format=\"jsonf\")\n"
            "  property(outname=\"app\" name=\"app-name\" format=\"jsonf\")\n"
+           "  property(outname=\"input\" name=\"inputname\" format=\"jsonf\")\n"
            "  property(outname=\"msg\" name=\"msg\" format=\"jsonf\")\n"
            "}\n"
            "if $app-name == \"trace-listen\" then action(type=\"omfile\" file=\"" + d +
            "/central.jsonl\" template=\"tljson\" flushOnTXEnd=\"on\" asyncWriting=\"off\")\n";
 }
 
+// Nodes 1 and 2 forward over RELP with TLS (acknowledged); node 3 over
+// syslog-over-TLS (omfwd with the gtls driver: RFC 5425, not acknowledged).
 std::string node_conf(const fs::path &dir, int n)
 {
     std::string d = dir.string(), node = "node" + std::to_string(n);
-    return "global(workDirectory=\"" + d + "/" + node + "-work\" maxMessageSize=\"64k\")\n"
-           "module(load=\"imuxsock\" SysSock.Use=\"off\")\n"
-           "input(type=\"imuxsock\" Socket=\"" + d + "/" + node +
-           ".sock\" UseSpecialParser=\"off\" ParseHostname=\"on\")\n"
-           "module(load=\"omrelp\")\n"
-           "if $app-name == \"trace-listen\" then action(type=\"omrelp\" target=\"10.213." +
-           std::to_string(n) + ".1\" port=\"2514\" template=\"RSYSLOG_SyslogProtocol23Format\""
+    std::string target = "target=\"10.213." + std::to_string(n) + ".1\"";
+    std::string queue = " queue.type=\"LinkedList\" queue.filename=\"" + node +
+                        "-fwd\" queue.saveOnShutdown=\"on\" action.resumeRetryCount=\"-1\""
+                        " action.resumeInterval=\"1\"";
+    std::string conf = "global(workDirectory=\"" + d + "/" + node +
+                       "-work\" maxMessageSize=\"64k\" DefaultNetstreamDriverCAFile=\"" + d +
+                       "/ca.pem\" DefaultNetstreamDriverCertFile=\"" + d +
+                       "/node.pem\" DefaultNetstreamDriverKeyFile=\"" + d + "/node-key.pem\")\n"
+                       "module(load=\"imuxsock\" SysSock.Use=\"off\")\n"
+                       "input(type=\"imuxsock\" Socket=\"" + d + "/" + node +
+                       ".sock\" UseSpecialParser=\"off\" ParseHostname=\"on\")\n";
+    if (n == 3)
+        return conf + "if $app-name == \"trace-listen\" then action(type=\"omfwd\" " + target +
+               " port=\"6514\" protocol=\"tcp\" StreamDriver=\"gtls\" StreamDriverMode=\"1\""
+               " StreamDriverAuthMode=\"x509/name\" StreamDriverPermittedPeers=\"central.fleet.test\""
+               " template=\"RSYSLOG_SyslogProtocol23Format\"" + queue + ")\n";
+    return conf + "module(load=\"omrelp\")\n"
+           "if $app-name == \"trace-listen\" then action(type=\"omrelp\" " + target +
+           " port=\"2514\" template=\"RSYSLOG_SyslogProtocol23Format\""
            " tls=\"on\" tls.caCert=\"" + d + "/ca.pem\" tls.myCert=\"" + d +
            "/node.pem\" tls.myPrivKey=\"" + d + "/node-key.pem\" tls.authMode=\"name\""
-           " tls.permittedPeer=[\"central.fleet.test\"]"
-           " queue.type=\"LinkedList\" queue.filename=\"" + node + "-fwd\" queue.saveOnShutdown=\"on\""
-           " action.resumeRetryCount=\"-1\" action.resumeInterval=\"1\")\n";
+           " tls.permittedPeer=[\"central.fleet.test\"]" + queue + ")\n";
 }
 
 // Per node: how many distinct trace-listen records reached the centre.  RELP
@@ -158,6 +177,8 @@ std::map<std::string, int> delivered(const fs::path &file, int *duplicates = nul
                 ++*duplicates;
             continue;
         }
+        if (rec.value("input", "") != (host == "fleet-node3" ? "imtcp" : "imrelp"))
+            continue; // each node's records come by its own transport
         if (rec.value("hostname", "") == host) // the syslog HOSTNAME agrees
             ++count[host];
     }
@@ -185,13 +206,14 @@ std::uint64_t summary_number(const std::string &err, const std::string &key)
 
 } // namespace
 
-TEST_CASE("fleet: nodes deliver through local rsyslog over RELP with TLS to a central rsyslog "
+TEST_CASE("fleet: nodes deliver through local rsyslog over RELP with TLS or syslog over TLS to a central rsyslog "
           "restarted mid-stream - delivered + dropped == offered for every node")
 {
     TL_REQUIRE_BPF();
     if (!have("/usr/sbin/rsyslogd") || !have("/usr/bin/certtool") ||
-        !fs::exists("/usr/lib/x86_64-linux-gnu/rsyslog/imrelp.so")) {
-        WARN("SKIPPED: needs rsyslog, rsyslog-relp and gnutls-bin (certtool)");
+        !fs::exists("/usr/lib/x86_64-linux-gnu/rsyslog/imrelp.so") ||
+        !fs::exists("/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so")) {
+        WARN("SKIPPED: needs rsyslog, rsyslog-relp, rsyslog-gnutls and gnutls-bin (certtool)");
         return;
     }
     fs::path dir = make_temp_dir("fleet");
@@ -218,7 +240,9 @@ TEST_CASE("fleet: nodes deliver through local rsyslog over RELP with TLS to a ce
     std::ofstream(dir / "central.conf") << central_conf(dir);
     NamespacedRsyslog hub(central.name(), dir / "central.conf", dir / "central.pid");
     auto central_listening = [&] {
-        return try_shell("ip netns exec " + central.name() + " ss -Hltn 'sport = :2514' | grep -q 2514")
+        return try_shell("ip netns exec " + central.name() +
+                         " ss -Hltn | grep -q ':2514 ' && ip netns exec " + central.name() +
+                         " ss -Hltn | grep -q ':6514 '")
             .has_value();
     };
     for (int i = 0; i < 100 && !central_listening(); ++i)
