@@ -32,9 +32,11 @@ port=$(cat "$portfile"); rm -f "$portfile"
 out=$(podman --runtime runc --cgroup-manager=cgroupfs run --rm --privileged --pid=host \
         --network=host --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 -v /:/host:ro \
         -e NODE_NAME=node-under-test "$tag" --host-root /host snapshot -o json --port "$port")
-python3 - "$out" "$listener" "$port" <<'PY'
+on_host=$("$TRACE_LISTEN_BINARY" snapshot -o json --port "$port" 2>/dev/null)
+python3 - "$out" "$listener" "$port" "$on_host" <<'PY'
 import json, sys
 out, pid, port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+host_doc = json.loads(sys.argv[4].splitlines()[0])
 docs = [json.loads(l) for l in out.splitlines() if l.strip()]
 assert len(docs) == 1, out
 d = docs[0]
@@ -45,6 +47,9 @@ checks = {
     "host.id (the host's /etc/machine-id)": (d["host"]["id"], open("/etc/machine-id").read().strip()),
     "host.os.name (the host's, not the image's)": (d["host"]["os"]["name"], os_release["NAME"].strip('"')),
     "host.name (NODE_NAME)": (d["host"]["name"], "node-under-test"),
+    "cgroup path (the host's cgroup tree)": (d["trace_listen"].get("cgroup_path"),
+                                             host_doc["trace_listen"].get("cgroup_path")),
+    "executable (the host's file)": (d["process"].get("executable"), host_doc["process"].get("executable")),
 }
 bad = [f"{k}: {got!r} != {want!r}" for k, (got, want) in checks.items() if got != want]
 assert not bad, "\n".join(bad)
