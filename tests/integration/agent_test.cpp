@@ -280,3 +280,44 @@ TEST_CASE("agent: a non-root user with file capabilities traces and attributes a
     CHECK(docs[0]["process"]["executable"] ==
           std::filesystem::read_symlink("/proc/self/exe").string());
 }
+
+TEST_CASE("agent: started as the systemd unit starts it - a non-root user with ambient "
+          "capabilities and a bounding set of six and no_new_privs - it traces and attributes")
+{
+    TL_REQUIRE_BPF();
+    if (!try_shell("command -v setpriv")) {
+        WARN("SKIPPED: needs setpriv (util-linux)");
+        return;
+    }
+    // No systemd runs here: setpriv applies what DynamicUser=yes,
+    // AmbientCapabilities=, CapabilityBoundingSet= and NoNewPrivileges=yes do.
+    std::string unit = shell("cat " TRACE_LISTEN_SOURCE_DIR "/deploy/systemd/trace-listen.service");
+    std::string caps;
+    for (const char *cap : {"bpf", "perfmon", "net_admin", "sys_admin", "sys_ptrace",
+                            "dac_read_search"}) {
+        std::string upper = cap;
+        for (auto &c : upper)
+            c = static_cast<char>(std::toupper(c));
+        REQUIRE(unit.find("AmbientCapabilities=") != std::string::npos);
+        CHECK(unit.find("CAP_" + upper) != std::string::npos);
+        caps += std::string(caps.empty() ? "" : ",") + "+" + cap;
+    }
+    TempDir dir;
+    Fd fd = tcp_listener("127.0.0.1", 0, 4);
+    std::string port = std::to_string(local_port(fd.get()));
+    std::string err_file = (dir.path / "err").string();
+    std::string out = shell("(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups "
+                            "--inh-caps=-all," + caps + " --ambient-caps=-all," + caps +
+                            " --bounding-set=-all," + caps + " --no-new-privs " +
+                            TRACE_LISTEN_BINARY + " --duration 1 -o json --port " + port + " 2>" +
+                            err_file + ")");
+    std::string err = shell("cat " + err_file);
+    INFO(err);
+    CHECK(err.find("capabilities kept: cap_dac_read_search,cap_sys_ptrace,cap_sys_admin=ep") !=
+          std::string::npos);
+    auto docs = json_of(out);
+    REQUIRE(docs.size() == 1);
+    CHECK(docs[0]["process"]["pid"] == getpid());
+    CHECK(docs[0]["process"]["executable"] ==
+          std::filesystem::read_symlink("/proc/self/exe").string());
+}
