@@ -44,15 +44,19 @@ std::string version_report()
     bool state_tp = has_type(vmlinux.get(), "trace_event_raw_inet_sock_set_state",
                              BTF_KIND_STRUCT);
     bool syscall_tp = has_type(vmlinux.get(), "trace_event_raw_sys_enter", BTF_KIND_STRUCT);
+    // Tracepoints exist without BTF, but then there is nothing to look them up in.
+    auto from_btf = [&](bool found) {
+        return vmlinux ? yes_no(found) : std::string("unknown (no kernel BTF to look it up)");
+    };
     out += "hooks:\n";
     out += fmt::format("  bind/listen fexit: {}\n", fexit);
     out += fmt::format("  bind/listen kprobe: {}\n", yes_no(kernel_has_kprobes()));
-    out += fmt::format("  bind/listen syscall tracepoints: {}\n", yes_no(syscall_tp));
+    out += fmt::format("  bind/listen syscall tracepoints: {}\n", from_btf(syscall_tp));
     out += fmt::format("  tcp-state tp_btf: {}\n",
                        yes_no(has_type(vmlinux.get(), "btf_trace_inet_sock_set_state",
                                        BTF_KIND_TYPEDEF)));
-    out += fmt::format("  tcp-state raw_tp: {}\n", yes_no(state_tp));
-    out += fmt::format("  tcp-state tracepoint: {}\n", yes_no(state_tp));
+    out += fmt::format("  tcp-state raw_tp: {}\n", from_btf(state_tp));
+    out += fmt::format("  tcp-state tracepoint: {}\n", from_btf(state_tp));
     return out;
 }
 
