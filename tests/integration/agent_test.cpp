@@ -273,7 +273,12 @@ TEST_CASE("agent: a non-root user with file capabilities traces and attributes a
     INFO(err);
     CHECK(err.find("capabilities kept: cap_dac_read_search,cap_sys_ptrace,cap_sys_admin=ep") !=
           std::string::npos);
-    auto docs = json_of(out);
+    INFO(out);
+    // Only our listener's record: a drop report may come too on a busy machine.
+    std::vector<Json> docs;
+    for (auto &d : json_of(out))
+        if (d["event"]["action"] == "socket-existing")
+            docs.push_back(d);
     REQUIRE(docs.size() == 1);
     CHECK(docs[0]["event"]["action"] == "socket-existing");
     CHECK(docs[0]["process"]["pid"] == getpid());
@@ -315,7 +320,12 @@ TEST_CASE("agent: started as the systemd unit starts it - a non-root user with a
     INFO(err);
     CHECK(err.find("capabilities kept: cap_dac_read_search,cap_sys_ptrace,cap_sys_admin=ep") !=
           std::string::npos);
-    auto docs = json_of(out);
+    INFO(out);
+    // Only our listener's record: a drop report may come too on a busy machine.
+    std::vector<Json> docs;
+    for (auto &d : json_of(out))
+        if (d["event"]["action"] == "socket-existing")
+            docs.push_back(d);
     REQUIRE(docs.size() == 1);
     CHECK(docs[0]["process"]["pid"] == getpid());
     CHECK(docs[0]["process"]["executable"] ==
