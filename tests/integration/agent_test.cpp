@@ -331,3 +331,28 @@ TEST_CASE("agent: started as the systemd unit starts it - a non-root user with a
     CHECK(docs[0]["process"]["executable"] ==
           std::filesystem::read_symlink("/proc/self/exe").string());
 }
+
+TEST_CASE("agent: a policy file caught half-written (truncated - then written) is not reread "
+          "until it stays the same")
+{
+    TL_REQUIRE_BPF();
+    Fd fd = tcp_listener("127.0.0.1", 0, -1);
+    int port = local_port(fd.get());
+    TempFile policy("expected:\n  - {id: first, severity: low, port: " + std::to_string(port) + "}\n");
+    TracerProcess tracer({"-o", "json", "--no-snapshot", "--policy", policy.path(), "--port",
+                          std::to_string(port)});
+    // What `echo > file` or an editor does: the file is empty for a moment.
+    for (int round = 0; round < 3; ++round) {
+        policy.write("");
+        std::this_thread::sleep_for(300ms);
+        policy.write("expected:\n  - {id: round-" + std::to_string(round) +
+                     ", severity: low, port: " + std::to_string(port) + "}\n");
+        std::this_thread::sleep_for(900ms);
+    }
+    REQUIRE(tracer.wait_for_stderr("policy reloaded", 10s));
+    std::this_thread::sleep_for(2500ms); // the last version settles
+    CHECK(tracer.err().find("policy reload failed") == std::string::npos);
+    REQUIRE(::listen(fd.get(), 4) == 0);
+    CHECK(expect_event(tracer, "socket-listen", port)["trace_listen"]["policy"]["rule_id"] ==
+          "round-2");
+}

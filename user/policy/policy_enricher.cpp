@@ -34,8 +34,7 @@ std::unique_ptr<Enricher> make_policy_enricher(const std::string &policy_file, b
 PolicyEnricher::PolicyEnricher(std::string policy_file, bool alerts_only)
     : file_(std::move(policy_file)), alerts_only_(alerts_only), policy_(load_policy_file(file_))
 {
-    auto s = stamp_of(file_);
-    stamp_ = {s.inode, s.size, s.mtime_ns};
+    stamp_ = current_stamp();
     spdlog::info("policy {}: {} rules ({} expected, {} forbidden)", file_, policy_.rule_count(),
                  policy_.expected.size(), policy_.forbidden.size());
 }
@@ -49,6 +48,7 @@ void PolicyEnricher::enrich(Event &event)
 
 void PolicyEnricher::reload()
 {
+    stamp_ = current_stamp(); // this version is read now: no second reload from the poll
     try {
         Policy fresh = load_policy_file(file_);
         policy_ = std::move(fresh);
@@ -59,17 +59,31 @@ void PolicyEnricher::reload()
     }
 }
 
+PolicyEnricher::FileStamp PolicyEnricher::current_stamp() const
+{
+    auto s = stamp_of(file_);
+    return {s.inode, s.size, s.mtime_ns};
+}
+
 void PolicyEnricher::poll_changes()
 {
     auto now = std::chrono::steady_clock::now();
     if (now < next_check_)
         return;
     next_check_ = now + std::chrono::seconds(1);
-    auto s = stamp_of(file_);
-    FileStamp fresh{s.inode, s.size, s.mtime_ns};
-    if (fresh == stamp_ || fresh.inode == 0) // unchanged, or gone for a moment mid-update
+    FileStamp fresh = current_stamp();
+    if (fresh == stamp_ || fresh.inode == 0) { // unchanged, or gone for a moment mid-update
+        pending_.reset();
         return;
-    stamp_ = fresh;
+    }
+    // Reread only once the file has stayed the same for a whole check: an
+    // editor or `echo >` truncates, then writes; a half-written policy would
+    // only log an error.
+    if (!pending_ || !(*pending_ == fresh)) {
+        pending_ = fresh;
+        return;
+    }
+    pending_.reset();
     spdlog::info("policy file {} changed on disk", file_);
     reload();
 }

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "enricher.hpp"
@@ -21,8 +22,9 @@ public:
     PolicyEnricher(std::string policy_file, bool alerts_only);
     void enrich(Event &event) override;
     void reload() override;
-    // Rereads the file when its inode, size or mtime changed (checked at most
-    // once a second): ConfigMap volumes swap a symlink, editors rename.
+    // Rereads the file when its inode, size or mtime changed and then stayed
+    // the same for one more check (checks at most once a second): ConfigMap
+    // volumes swap a symlink, editors rename or truncate and write.
     void poll_changes() override;
     const Policy &policy() const { return policy_; }
 
@@ -35,7 +37,9 @@ private:
         long long mtime_ns = 0;
         bool operator==(const FileStamp &) const = default;
     };
+    FileStamp current_stamp() const;
     FileStamp stamp_;
+    std::optional<FileStamp> pending_; // changed, waiting to be seen unchanged once more
     std::chrono::steady_clock::time_point next_check_{};
 };
 
