@@ -13,6 +13,9 @@ public:
     virtual void enrich(Event &event) = 0;
     // SIGHUP: reread configuration; keep the old one when the new is broken.
     virtual void reload() {}
+    // Called from the reader loop about every poll timeout: notice that a
+    // file changed on disk (a Kubernetes ConfigMap update sends no SIGHUP).
+    virtual void poll_changes() {}
 };
 
 } // namespace tl

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "cli/config_file.hpp"
 
 int main(int argc, char **argv)
 {
@@ -12,7 +13,7 @@ int main(int argc, char **argv)
     spdlog::set_default_logger(logger);
 
     CLI::App app{"trace-listen: see every socket bind, listen and listener close, live"};
-    app.set_version_flag("--version", std::string(TRACE_LISTEN_VERSION));
+    tl::cli::add_agent_options(app);
     std::string log_level = "info";
     app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));

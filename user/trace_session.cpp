@@ -12,6 +12,7 @@
 #include "event_decode.hpp"
 #include "output/event_text.hpp"
 #include "ring_reader.hpp"
+#include "service_notify.hpp"
 
 namespace tl {
 
@@ -210,6 +211,9 @@ SessionSummary TraceSession::run(const SessionControl &control)
         report_drops_if_changed();
         for (auto &sink : sinks_)
             sink->flush();
+        notify_watchdog_if_due();
+        for (auto &enricher : enrichers_)
+            enricher->poll_changes();
         if (control.reload.exchange(false)) {
             for (auto &sink : sinks_)
                 sink->reopen();

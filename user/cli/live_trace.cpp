@@ -3,7 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include "enrich/attribution.hpp"
+#include "capabilities.hpp"
 #include "privileges.hpp"
+#include "service_notify.hpp"
 #include "snapshot/socket_snapshot.hpp"
 
 namespace tl::cli {
@@ -28,6 +30,15 @@ std::unique_ptr<TraceSession> start_live_trace(LiveTraceSetup setup)
     // After start(): a socket opened meanwhile is in the snapshot or the trace.
     if (setup.snapshot)
         session->add_initial_events(take_socket_snapshot(filter, setup.snapshot_gaps));
+    // Loading and attaching are done: keep only what enrichment, port-holder
+    // hints and SIGHUP reloads still use.
+    try {
+        spdlog::info("capabilities kept: {}", drop_capabilities_except(runtime_capabilities));
+    } catch (const std::exception &e) {
+        spdlog::error("{}", e.what());
+        return nullptr;
+    }
+    notify_ready(session->hooks().describe());
     return session;
 }
 

@@ -276,6 +276,8 @@ json ecs_document(const Event &e)
                     {"type", json::array({event_type(e)})},
                     {"action", event_action(e.kind)},
                     {"outcome", e.raw.error ? "failure" : "success"},
+                    {"module", "trace_listen"},
+                    {"dataset", "trace_listen"},
                     {"sequence", e.sequence}};
     if (e.raw.error) {
         doc["event"]["type"].push_back("error");
@@ -304,6 +306,8 @@ json ecs_drop_document(const DropReport &r)
                     {"category", json::array({"host"})},
                     {"type", json::array({"info"})},
                     {"action", "events-dropped"},
+                    {"module", "trace_listen"},
+                    {"dataset", "trace_listen"},
                     {"sequence", r.sequence}};
     add_reporter(doc);
     doc["trace_listen"]["drops"] = {{"ringbuf_total", r.total},

@@ -2,17 +2,20 @@
 
 #include <sys/utsname.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <cstdint>
 #include <string_view>
 
 #include <fmt/format.h>
 
+#include "host_root.hpp"
+
 namespace tl {
 
 namespace {
 
-std::string first_line(const char *path)
+std::string first_line(const std::string &path)
 {
     std::ifstream in(path);
     std::string line;
@@ -23,7 +26,7 @@ std::string first_line(const char *path)
 // One KEY=value (optionally quoted) from /etc/os-release.
 std::string os_release_value(const std::string &key)
 {
-    std::ifstream in("/etc/os-release");
+    std::ifstream in(host_path("/etc/os-release"));
     std::string line;
     while (std::getline(in, line)) {
         if (line.rfind(key + "=", 0) != 0)
@@ -45,7 +48,11 @@ HostMetadata read_host()
         h.architecture = u.machine;
         h.kernel = u.release;
     }
-    h.id = first_line("/etc/machine-id");
+    // In a pod, uname names the pod (or, with hostNetwork, the node as the
+    // kernel knows it); Kubernetes passes the node's name in NODE_NAME.
+    if (const char *node = std::getenv("NODE_NAME"); node && *node)
+        h.hostname = node;
+    h.id = first_line(host_path("/etc/machine-id"));
     h.boot_id = first_line("/proc/sys/kernel/random/boot_id");
     h.os_name = os_release_value("NAME");
     h.os_version = os_release_value("VERSION_ID");
