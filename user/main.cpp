@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "cli/common_flags.hpp"
 
 int main(int argc, char **argv)
 {
@@ -13,15 +14,15 @@ int main(int argc, char **argv)
 
     CLI::App app{"trace-listen: see every socket bind, listen and listener close, live"};
     app.set_version_flag("--version", std::string(TRACE_LISTEN_VERSION));
-    std::string log_level = "info";
-    app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
-        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+    app.failure_message(tl::cli::failure_message);
+    app.footer(tl::cli::help_footer());
 
     tl::cli::CommandAction action;
     tl::cli::add_trace_command(app, action);
     tl::cli::add_snapshot_command(app, action);
     tl::cli::add_record_commands(app, action);
     tl::cli::add_policy_commands(app, action);
+    tl::cli::add_common_flags(app); // last: onto every subcommand too
 
     try {
         app.parse(argc, argv);
@@ -31,7 +32,7 @@ int main(int argc, char **argv)
         app.exit(e);
         return tl::cli::exit_usage;
     }
-    spdlog::set_level(spdlog::level::from_str(log_level));
+    tl::cli::apply_log_level();
     try {
         return action();
     } catch (const CLI::Error &e) {

@@ -1,7 +1,10 @@
 #include "cli/live_trace.hpp"
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
+#include "cli/commands.hpp"
 #include "enrich/attribution.hpp"
 #include "privileges.hpp"
 #include "snapshot/socket_snapshot.hpp"
@@ -29,6 +32,30 @@ std::unique_ptr<TraceSession> start_live_trace(LiveTraceSetup setup)
     if (setup.snapshot)
         session->add_initial_events(take_socket_snapshot(filter));
     return session;
+}
+
+void announce_tracing(const std::string &prefix)
+{
+    if (isatty(STDERR_FILENO))
+        spdlog::info("{}tracing; Ctrl-C to stop", prefix);
+    else
+        spdlog::info("{}tracing; pid {}, SIGINT or SIGTERM stops", prefix, getpid());
+}
+
+int loss_exit_code(const SessionSummary &summary, bool allow_loss)
+{
+    std::uint64_t lost = summary.ringbuf_drops + summary.sink_drops;
+    if (!lost)
+        return exit_ok;
+    if (allow_loss) {
+        spdlog::warn("{} event(s) lost (ring buffer {}, sinks {}); exit 0 as --allow-loss asks",
+                     lost, summary.ringbuf_drops, summary.sink_drops);
+        return exit_ok;
+    }
+    spdlog::error("{} event(s) lost (ring buffer {}, sinks {}): exit {}; a larger --ringbuf-size "
+                  "or sink queue may help, --allow-loss accepts loss",
+                  lost, summary.ringbuf_drops, summary.sink_drops, exit_lost);
+    return exit_lost;
 }
 
 std::vector<Event> attributed_snapshot(const EventFilter &filter, unsigned ancestor_depth)

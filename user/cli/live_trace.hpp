@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "trace_session.hpp"
@@ -20,6 +21,14 @@ struct LiveTraceSetup {
 // policy), logs the active hooks and queues the start-up snapshot.  Returns
 // nullptr, after logging what is wrong, when tracing cannot start.
 std::unique_ptr<TraceSession> start_live_trace(LiveTraceSetup setup);
+
+// Logs that tracing runs: "PREFIXtracing; Ctrl-C to stop" at a terminal,
+// "PREFIXtracing; pid N, SIGINT or SIGTERM stops" to a log or script.
+void announce_tracing(const std::string &prefix);
+
+// exit_ok, or exit_lost when the ring buffer or a sink lost events and the
+// user did not accept that (--allow-loss); says so on stderr.
+int loss_exit_code(const SessionSummary &summary, bool allow_loss);
 
 // The snapshot, attributed the way the live trace attributes it.
 std::vector<Event> attributed_snapshot(const EventFilter &filter, unsigned ancestor_depth);

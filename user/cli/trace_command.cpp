@@ -1,9 +1,11 @@
 // trace-listen [options]: the live trace.
+#include <atomic>
 #include <ctime>
 
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "cli/common_flags.hpp"
 #include "cli/live_trace.hpp"
 #include "cli/signals.hpp"
 #include "cli/trace_options.hpp"
@@ -27,14 +29,18 @@ std::vector<QueuedSink *> queued_sinks(const std::vector<std::unique_ptr<RecordS
     return queued;
 }
 
-std::unique_ptr<MetricsServer> start_metrics(const std::string &address, const TraceSession &session,
+// Started before the kernel programs load, so a bad or busy address is found
+// first; it serves zeros until `live` names the session.
+std::unique_ptr<MetricsServer> start_metrics(const std::string &address,
+                                             const std::atomic<const TraceSession *> &live,
                                              std::vector<QueuedSink *> queued)
 {
     if (address.empty())
         return nullptr;
     double started = static_cast<double>(std::time(nullptr));
-    auto render = [&session, queued, started] {
-        SessionCounters c = session.counters();
+    auto render = [&live, queued, started] {
+        const TraceSession *session = live.load();
+        SessionCounters c = session ? session->counters() : SessionCounters{};
         MetricsSnapshot snap;
         snap.events_by_action = c.summary.events_by_action;
         snap.ringbuf_drops = c.summary.ringbuf_drops;
@@ -70,28 +76,34 @@ int run_trace(const TraceFlags &flags)
 {
     LiveTraceSetup setup;
     setup.options = to_session_options(flags);
-    setup.sinks = make_sinks(flags.sinks, flags.output);
+    if (!flags.metrics_addr.empty())
+        parse_metrics_address(flags.metrics_addr); // throws: a usage error
+    setup.sinks = make_sinks(flags.sinks, flags.output, stdout_table_style(false));
     std::vector<QueuedSink *> queued = queued_sinks(setup.sinks);
     if (!flags.policy_file.empty())
         setup.policy = make_policy_enricher(flags.policy_file, flags.alerts_only);
     setup.ancestor_depth = flags.ancestor_depth;
     setup.snapshot = !flags.no_snapshot;
-    auto session = start_live_trace(std::move(setup));
-    if (!session)
-        return exit_failure;
+    // Declared before the server, so the server stops first.
+    std::unique_ptr<TraceSession> session;
+    std::atomic<const TraceSession *> live{nullptr};
     std::unique_ptr<MetricsServer> metrics;
     try {
-        metrics = start_metrics(flags.metrics_addr, *session, queued);
+        metrics = start_metrics(flags.metrics_addr, live, queued);
     } catch (const std::exception &e) {
         spdlog::error("{}", e.what());
         return exit_usage;
     }
+    session = start_live_trace(std::move(setup));
+    if (!session)
+        return exit_failure;
+    live = session.get();
     SessionControl control = install_signal_handlers();
-    spdlog::info("tracing; Ctrl-C to stop");
+    announce_tracing("");
     SessionSummary summary = session->run(control);
     drain_queues(queued, summary);
     spdlog::info("{}", summary.line());
-    return exit_ok;
+    return loss_exit_code(summary, flags.allow_loss);
 }
 
 } // namespace
