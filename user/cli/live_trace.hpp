@@ -1,10 +1,13 @@
 // The live pipeline every tracing command shares (trace, record, check --watch).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "output/metrics_server.hpp"
+#include "output/queued_sink.hpp"
 #include "trace_session.hpp"
 
 namespace tl::cli {
@@ -21,6 +24,17 @@ struct LiveTraceSetup {
 // policy), logs the active hooks and queues the start-up snapshot.  Returns
 // nullptr, after logging what is wrong, when tracing cannot start.
 std::unique_ptr<TraceSession> start_live_trace(LiveTraceSetup setup);
+
+// The queued sinks among `sinks`, by position (nullptr for direct ones): their
+// queue depth goes to metrics, and they are drained before exit.
+std::vector<QueuedSink *> queued_sinks(const std::vector<std::unique_ptr<RecordSink>> &sinks);
+
+// The metrics endpoint (nullptr when `address` is empty).  Started before the
+// kernel programs load, so a bad or busy address is found first; it serves
+// zeros until `live` names the session.  Throws saying what is wrong.
+std::unique_ptr<MetricsServer> start_metrics(const std::string &address,
+                                             const std::atomic<const TraceSession *> &live,
+                                             std::vector<QueuedSink *> queued);
 
 // Logs that tracing runs: "PREFIXtracing; Ctrl-C to stop" at a terminal,
 // "PREFIXtracing; pid N, SIGINT or SIGTERM stops" to a log or script.

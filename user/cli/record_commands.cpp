@@ -65,6 +65,8 @@ int run_record(const RecordFlags &flags)
     SessionOptions options = to_session_options(flags.trace);
     record::WriterOptions writer{flags.file, parse_rotate_size(flags.rotate_size),
                                  flags.rotate_count, flags.compress};
+    if (!flags.trace.metrics_addr.empty())
+        parse_metrics_address(flags.trace.metrics_addr); // throws: a usage error
     // Extra live outputs only when asked for: record is quiet by default.
     std::vector<std::unique_ptr<RecordSink>> sinks;
     if (!flags.trace.sinks.empty())
@@ -86,9 +88,21 @@ int run_record(const RecordFlags &flags)
         setup.policy = make_policy_enricher(flags.trace.policy_file, flags.trace.alerts_only);
     setup.ancestor_depth = flags.trace.ancestor_depth;
     setup.snapshot = !flags.trace.no_snapshot;
-    auto session = start_live_trace(std::move(setup));
+    std::vector<QueuedSink *> queued = queued_sinks(setup.sinks);
+    // Declared before the server, so the server stops first.
+    std::unique_ptr<TraceSession> session;
+    std::atomic<const TraceSession *> live{nullptr};
+    std::unique_ptr<MetricsServer> metrics;
+    try {
+        metrics = start_metrics(flags.trace.metrics_addr, live, queued);
+    } catch (const std::exception &e) {
+        spdlog::error("{}", e.what());
+        return exit_usage;
+    }
+    session = start_live_trace(std::move(setup));
     if (!session)
         return exit_failure;
+    live = session.get();
     // The header names the hooks; the snapshot's records follow it in run().
     const ActiveHooks &hooks = session->hooks();
     rec->begin({{"bind", bind_hook_name(hooks.bind)},

@@ -19,50 +19,6 @@ namespace tl::cli {
 
 namespace {
 
-// The queued sinks among `sinks`, by position (nullptr for direct ones): their
-// queue depth goes to metrics, and they are drained before exit.
-std::vector<QueuedSink *> queued_sinks(const std::vector<std::unique_ptr<RecordSink>> &sinks)
-{
-    std::vector<QueuedSink *> queued;
-    for (auto &sink : sinks)
-        queued.push_back(dynamic_cast<QueuedSink *>(sink.get()));
-    return queued;
-}
-
-// Started before the kernel programs load, so a bad or busy address is found
-// first; it serves zeros until `live` names the session.
-std::unique_ptr<MetricsServer> start_metrics(const std::string &address,
-                                             const std::atomic<const TraceSession *> &live,
-                                             std::vector<QueuedSink *> queued)
-{
-    if (address.empty())
-        return nullptr;
-    double started = static_cast<double>(std::time(nullptr));
-    auto render = [&live, queued, started] {
-        const TraceSession *session = live.load();
-        SessionCounters c = session ? session->counters() : SessionCounters{};
-        MetricsSnapshot snap;
-        snap.events_by_action = c.summary.events_by_action;
-        snap.ringbuf_drops = c.summary.ringbuf_drops;
-        snap.decode_errors = c.summary.decode_errors;
-        snap.start_time_seconds = started;
-        for (std::size_t i = 0; i < c.sinks.size(); ++i) {
-            SinkMetrics m{c.sinks[i].name, c.sinks[i].stats};
-            if (i < queued.size() && queued[i]) {
-                m.stats = queued[i]->stats(); // thread-safe and fresher
-                m.queued = true;
-                m.queue_depth = queued[i]->depth();
-                m.queue_capacity = queued[i]->capacity();
-            }
-            snap.sinks.push_back(std::move(m));
-        }
-        return prometheus_text(snap);
-    };
-    auto server = std::make_unique<MetricsServer>(address, render);
-    spdlog::info("metrics at http://{}/metrics", server->address());
-    return server;
-}
-
 // SIGTERM/SIGINT: what the queues still hold gets a bounded time to go out;
 // what cannot is counted in the summary.
 void drain_queues(const std::vector<QueuedSink *> &queued, SessionSummary &summary)

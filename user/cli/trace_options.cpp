@@ -125,7 +125,16 @@ void add_trace_flags(CLI::App &app, TraceFlags &t)
     app.add_option("--duration", t.duration_s, "Stop after this many seconds (above 0)")
         ->check(positive_seconds());
     app.add_option("--count", t.count, "Stop after this many events (1 or more)")
-        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 62));
+        ->check(CLI::Validator(
+            [](std::string &text) -> std::string {
+                // Digits only: CLI11's conversion would take "-1" as 2^64-1.
+                if (text.empty() || text.size() > 19 ||
+                    text.find_first_not_of("0123456789") != std::string::npos ||
+                    std::stoull(text) == 0)
+                    return "'" + text + "' must be a whole number of events, 1 or more";
+                return {};
+            },
+            "N>=1"));
     app.add_option("--ringbuf-size", t.ringbuf_size,
                    "Kernel ring buffer size, a power of two from 4K to 1G (default 4M)");
     app.add_option("--wakeup-batch", t.wakeup_batch,
