@@ -75,7 +75,7 @@ TEST_CASE("size flags: one parser - G everywhere, no negatives, overflow is an e
     CHECK(ok.err.find("--ringbuf-size") == std::string::npos);
 }
 
-TEST_CASE("--port takes service names and comma lists; --port 0 and --comm '' are refused")
+TEST_CASE("the --port flag takes service names and comma lists - --port 0 and an empty --comm are refused")
 {
     Run r = run({"--port", "0"});
     CHECK(r.status == 2);
@@ -128,7 +128,7 @@ TEST_CASE("CLI11's own errors say trace-listen: error: and name the valid range"
     }
 }
 
-TEST_CASE("--log-level, -q and --color work after the command name too")
+TEST_CASE("the --log-level, -q and --color flags work after the command name too")
 {
     Run r = run({"snapshot", "--log-level", "warn", "--port", "1"});
     CHECK(r.status == 0);
@@ -194,7 +194,7 @@ TEST_CASE("snapshot -o ocsf and replay -o ocsf print OCSF")
     CHECK(replayed[0]["dst_endpoint"]["port"] == std::stoi(port));
 }
 
-TEST_CASE("'tracing; Ctrl-C to stop' only when stderr is a terminal")
+TEST_CASE("the Ctrl-C hint is shown only when stderr is a terminal")
 {
     TL_REQUIRE_BPF();
     Run piped = run({"--duration", "0.3", "--no-snapshot", "--pid", "1"});
@@ -210,7 +210,7 @@ TEST_CASE("'tracing; Ctrl-C to stop' only when stderr is a terminal")
     CHECK(quiet.err.empty());
 }
 
-TEST_CASE("--help ends with examples and the exit codes of every command")
+TEST_CASE("the --help text ends with examples and the exit codes of every command")
 {
     Run r = run({"--help"});
     CHECK(r.status == 0);

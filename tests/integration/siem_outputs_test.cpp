@@ -126,8 +126,9 @@ TEST_CASE("hostile process names: one record per event in every format and sink 
         CHECK(line.find_first_of("\r\x1b") == std::string::npos);
         CHECK(line.find("\xc2\x9b") == std::string::npos);
         std::istringstream fields(line);
-        std::string time, kind, pid, ppid, comm, container, proto, ip, port;
-        fields >> time >> kind >> pid >> ppid >> comm >> container >> proto >> ip >> port;
+        std::string date, time, kind, pid, ppid, comm, container, proto, ip, port;
+        // A table in a file dates its rows (issue 12).
+        fields >> date >> time >> kind >> pid >> ppid >> comm >> container >> proto >> ip >> port;
         if (ppid == std::to_string(me))
             table_comms[std::stoi(port)] = comm;
     }

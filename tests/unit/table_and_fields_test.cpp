@@ -71,7 +71,7 @@ TEST_CASE("a socket without a process has no process fields in ECS nor actor.pro
     CHECK(nlohmann::json::parse(OcsfFormat().event(owned))["actor"]["process"]["pid"] == 4242);
 }
 
-TEST_CASE("UDP sockets show no backlog; TCP listeners do")
+TEST_CASE("UDP sockets show no backlog - TCP listeners do")
 {
     Event udp = existing(IPPROTO_UDP);
     CHECK(table_detail(udp).find("backlog") == std::string::npos);
@@ -123,7 +123,7 @@ TEST_CASE("table columns line up by display width, with wide and escaped names")
     CHECK(display_width("abc") == 3);
 }
 
-TEST_CASE("table: the header names the time zone; dates when asked; colours only when asked")
+TEST_CASE("table: the header names the time zone - dates when asked - colours only when asked")
 {
     setenv("TZ", "UTC", 1);
     tzset();

@@ -88,8 +88,9 @@ std::unique_ptr<RecordSink> make_sink(const SinkSpec &spec, std::string_view def
             make_record_format(spec.format.empty() ? default_format : spec.format, stdout_table),
             "stdout");
     }
+    // A table in a file spans days: rows carry dates.  Syslog has its own timestamp.
     auto format = make_record_format(spec.format.empty() ? "ecs" : spec.format,
-                                     TableStyle{.color = false, .dates = true});
+                                     TableStyle{.color = false, .dates = spec.type == "file"});
     if (spec.type == "file") {
         if (spec.target.empty() || spec.target.find_first_not_of(':') == std::string::npos)
             throw std::invalid_argument("file needs a path: file:PATH[:FORMAT]");
