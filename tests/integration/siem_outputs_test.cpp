@@ -276,6 +276,10 @@ TEST_CASE("metrics endpoint is loopback by default and passes promtool check met
     CHECK(std::regex_search(text, std::regex("trace_listen_sink_dropped_total\\{sink=\"syslog\\+tcp://127.0.0.1:\\d+\"\\} ([7-9]|\\d\\d)\n")));
     CHECK(std::regex_search(text, std::regex("trace_listen_sink_records_total\\{sink=\"file:[^\"]+\"\\} 1\\d\n")));
     CHECK(http_get(addr, "/nope").find("not found") != std::string::npos);
+    // HEAD as GET, without the body (issue 12).
+    std::string head = shell("curl -sSI --max-time 10 http://" + addr + "/metrics");
+    CHECK(head.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(head.find("trace_listen_events_total") == std::string::npos);
     tracer.stop(SIGTERM);
     fs::remove_all(dir);
 }
