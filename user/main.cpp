@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "cli/common_flags.hpp"
 #include "cli/config_file.hpp"
 
 int main(int argc, char **argv)
@@ -13,10 +14,9 @@ int main(int argc, char **argv)
     spdlog::set_default_logger(logger);
 
     CLI::App app{"trace-listen: see every socket bind, listen and listener close, live"};
-    tl::cli::add_agent_options(app);
-    std::string log_level = "info";
-    app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
-        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+    tl::cli::add_agent_options(app); // --version, --config: before the subcommands
+    app.failure_message(tl::cli::failure_message);
+    app.footer(tl::cli::help_footer());
 
     tl::cli::CommandAction action;
     tl::cli::add_trace_command(app, action);
@@ -24,6 +24,7 @@ int main(int argc, char **argv)
     tl::cli::add_record_commands(app, action);
     tl::cli::add_policy_commands(app, action);
     tl::cli::add_top_command(app, action);
+    tl::cli::add_common_flags(app); // last: onto every subcommand too
 
     try {
         app.parse(argc, argv);
@@ -33,7 +34,7 @@ int main(int argc, char **argv)
         app.exit(e);
         return tl::cli::exit_usage;
     }
-    spdlog::set_level(spdlog::level::from_str(log_level));
+    tl::cli::apply_log_level();
     try {
         return action();
     } catch (const CLI::Error &e) {

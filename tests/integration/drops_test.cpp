@@ -32,7 +32,7 @@ TEST_CASE("events printed plus drops reported equals events generated - exactly"
     go.open();
     REQUIRE(wait_child(child) == 0);
     std::this_thread::sleep_for(500ms);
-    REQUIRE(tracer.stop() == 0);
+    REQUIRE(tracer.stop() == 3); // lost events: the exit status says so (issue 12)
 
     auto lines = tracer.json_lines();
     std::uint64_t events = 0, last_drop_total = 0, drop_records = 0;

@@ -126,8 +126,9 @@ TEST_CASE("hostile process names: one record per event in every format and sink 
         CHECK(line.find_first_of("\r\x1b") == std::string::npos);
         CHECK(line.find("\xc2\x9b") == std::string::npos);
         std::istringstream fields(line);
-        std::string time, kind, pid, ppid, comm, container, proto, ip, port;
-        fields >> time >> kind >> pid >> ppid >> comm >> container >> proto >> ip >> port;
+        std::string date, time, kind, pid, ppid, comm, container, proto, ip, port;
+        // A table in a file dates its rows (issue 12).
+        fields >> date >> time >> kind >> pid >> ppid >> comm >> container >> proto >> ip >> port;
         if (ppid == std::to_string(me))
             table_comms[std::stoi(port)] = comm;
     }
@@ -275,6 +276,10 @@ TEST_CASE("metrics endpoint is loopback by default and passes promtool check met
     CHECK(std::regex_search(text, std::regex("trace_listen_sink_dropped_total\\{sink=\"syslog\\+tcp://127.0.0.1:\\d+\"\\} ([7-9]|\\d\\d)\n")));
     CHECK(std::regex_search(text, std::regex("trace_listen_sink_records_total\\{sink=\"file:[^\"]+\"\\} 1\\d\n")));
     CHECK(http_get(addr, "/nope").find("not found") != std::string::npos);
+    // HEAD as GET, without the body (issue 12).
+    std::string head = shell("curl -sSI --max-time 10 http://" + addr + "/metrics");
+    CHECK(head.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(head.find("trace_listen_events_total") == std::string::npos);
     tracer.stop(SIGTERM);
     fs::remove_all(dir);
 }

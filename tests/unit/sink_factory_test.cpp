@@ -96,9 +96,50 @@ TEST_CASE("sink spec errors name the spec and what is wrong")
                       Contains("cannot open /nonexistent-dir/x.json"));
     CHECK_THROWS_WITH(make_sinks({"file:/tmp/x.json,max-size=5Q"}, "table"),
                       Contains("unknown unit"));
-    CHECK_THROWS_WITH(make_sinks({"stdout:xml"}, "table"), Contains("stdout takes no target"));
+    CHECK_THROWS_WITH(make_sinks({"stdout:xml"}, "table"), Contains("unknown format 'xml'"));
+    CHECK_THROWS_WITH(make_sinks({"stdout:/x"}, "table"), Contains("stdout takes no target"));
     CHECK_THROWS_WITH(make_sinks({"syslog+tcp://h,facility=nope"}, "table"),
                       Contains("unknown syslog facility"));
+}
+
+TEST_CASE("hostile sink specs are errors, never other files or other sizes")
+{
+    using Catch::Contains;
+    TempDir dir;
+    std::string path = (dir.path / "x.json").string();
+    // "file::" used to create a file named ':'.
+    CHECK_THROWS_WITH(make_sinks({"file::"}, "table"), Contains("--sink 'file::'"));
+    CHECK_THROWS(make_sinks({"file:::"}, "table"));
+    // A mistyped format used to become part of the file name.
+    CHECK_THROWS_WITH(make_sinks({"file:" + path + ":tabel"}, "table"),
+                      Contains("unknown format 'tabel'"));
+    CHECK_THROWS_WITH(make_sinks({"file:" + path + ":"}, "table"), Contains("after the last ':'"));
+    CHECK_THROWS_WITH(make_sinks({"syslog+udp://127.0.0.1:514:jsno"}, "table"),
+                      Contains("unknown format 'jsno'"));
+    CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator{}) == 0);
+    // Sizes never wrap: -1 was 2^64-1, 17179869184G (2^64) was 0 (never rotate).
+    CHECK_THROWS_WITH(make_sinks({"file:" + path + ",max-size=-1"}, "table"),
+                      Contains("max-size=-1: '-1' is not a size"));
+    CHECK_THROWS_WITH(make_sinks({"file:" + path + ",max-size=-5M"}, "table"),
+                      Contains("not a size"));
+    CHECK_THROWS_WITH(make_sinks({"file:" + path + ",max-size=17179869184G"}, "table"),
+                      Contains("too large"));
+    CHECK_THROWS_WITH(make_sinks({"file:" + path + ",max-size=99999999999999999999999"}, "table"),
+                      Contains("too large"));
+    CHECK_THROWS_WITH(make_sinks({"file:" + path + ",backups=-1"}, "table"),
+                      Contains("backups=-1"));
+    CHECK_THROWS_WITH(make_sinks({"file:" + path + ",queue=18446744073709551617"}, "table"),
+                      Contains("queue="));
+    CHECK_THROWS_WITH(make_sinks({"file:" + path + ",max-size="}, "table"), Contains("not a size"));
+    // Units as every other size flag: G and T too.
+    CHECK_NOTHROW(make_sinks({"file:" + path + ":ecs,max-size=1G,backups=0"}, "table"));
+    // A path with colons still works when the format is spelled out.
+    auto s = parse_sink_spec("file:/tmp/a:b:ecs");
+    CHECK(s.target == "/tmp/a:b");
+    CHECK(s.format == "ecs");
+    s = parse_sink_spec("file:/tmp/a:b.json");
+    CHECK(s.target == "/tmp/a:b.json");
+    CHECK(s.format.empty());
 }
 
 TEST_CASE("queued sink: a dead destination never blocks the writer - overflow is counted")

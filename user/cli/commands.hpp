@@ -20,5 +20,7 @@ void add_top_command(CLI::App &app, CommandAction &action);      // trace-listen
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_failure = 1; // could not trace (privileges, kernel), or findings
 inline constexpr int exit_usage = 2;   // bad flags, values or files
+inline constexpr int exit_lost = 3;    // the trace ran but lost events (ring buffer or sink),
+                                       // unless --allow-loss
 
 } // namespace tl::cli

@@ -1,14 +1,60 @@
 #include "cli/live_trace.hpp"
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
+
+#include "cli/commands.hpp"
+#include <ctime>
 
 #include "enrich/attribution.hpp"
 #include "capabilities.hpp"
+#include "output/metrics_text.hpp"
 #include "privileges.hpp"
 #include "service_notify.hpp"
 #include "snapshot/socket_snapshot.hpp"
 
 namespace tl::cli {
+
+std::vector<QueuedSink *> queued_sinks(const std::vector<std::unique_ptr<RecordSink>> &sinks)
+{
+    std::vector<QueuedSink *> queued;
+    for (auto &sink : sinks)
+        queued.push_back(dynamic_cast<QueuedSink *>(sink.get()));
+    return queued;
+}
+
+std::unique_ptr<MetricsServer> start_metrics(const std::string &address,
+                                             const std::atomic<const TraceSession *> &live,
+                                             std::vector<QueuedSink *> queued)
+{
+    if (address.empty())
+        return nullptr;
+    double started = static_cast<double>(std::time(nullptr));
+    auto render = [&live, queued, started] {
+        const TraceSession *session = live.load();
+        SessionCounters c = session ? session->counters() : SessionCounters{};
+        MetricsSnapshot snap;
+        snap.events_by_action = c.summary.events_by_action;
+        snap.ringbuf_drops = c.summary.ringbuf_drops;
+        snap.decode_errors = c.summary.decode_errors;
+        snap.start_time_seconds = started;
+        for (std::size_t i = 0; i < c.sinks.size(); ++i) {
+            SinkMetrics m{c.sinks[i].name, c.sinks[i].stats};
+            if (i < queued.size() && queued[i]) {
+                m.stats = queued[i]->stats(); // thread-safe and fresher
+                m.queued = true;
+                m.queue_depth = queued[i]->depth();
+                m.queue_capacity = queued[i]->capacity();
+            }
+            snap.sinks.push_back(std::move(m));
+        }
+        return prometheus_text(snap);
+    };
+    auto server = std::make_unique<MetricsServer>(address, render);
+    spdlog::info("metrics at http://{}/metrics", server->address());
+    return server;
+}
 
 std::unique_ptr<TraceSession> start_live_trace(LiveTraceSetup setup)
 {
@@ -40,6 +86,30 @@ std::unique_ptr<TraceSession> start_live_trace(LiveTraceSetup setup)
     }
     notify_ready(session->hooks().describe());
     return session;
+}
+
+void announce_tracing(const std::string &prefix)
+{
+    if (isatty(STDERR_FILENO))
+        spdlog::info("{}tracing; Ctrl-C to stop", prefix);
+    else
+        spdlog::info("{}tracing; pid {}, SIGINT or SIGTERM stops", prefix, getpid());
+}
+
+int loss_exit_code(const SessionSummary &summary, bool allow_loss)
+{
+    std::uint64_t lost = summary.ringbuf_drops + summary.sink_drops;
+    if (!lost)
+        return exit_ok;
+    if (allow_loss) {
+        spdlog::warn("{} event(s) lost (ring buffer {}, sinks {}); exit 0 as --allow-loss asks",
+                     lost, summary.ringbuf_drops, summary.sink_drops);
+        return exit_ok;
+    }
+    spdlog::error("{} event(s) lost (ring buffer {}, sinks {}): exit {}; a larger --ringbuf-size "
+                  "or sink queue may help, --allow-loss accepts loss",
+                  lost, summary.ringbuf_drops, summary.sink_drops, exit_lost);
+    return exit_lost;
 }
 
 std::vector<Event> attributed_snapshot(const EventFilter &filter, unsigned ancestor_depth,

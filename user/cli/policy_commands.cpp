@@ -176,7 +176,7 @@ std::string describe_baseline_command(const BaselineFlags &f)
     if (filter.pid)
         line += " --pid " + std::to_string(filter.pid);
     for (auto port : filter.ports)
-        line += " --port " + std::to_string(port);
+        line += " --port " + port;
     if (!filter.netns.empty())
         line += " --netns " + filter.netns;
     if (!filter.cgroup.empty())
@@ -219,7 +219,7 @@ void add_policy_commands(CLI::App &app, CommandAction &action)
     check->add_option("--policy", check_flags.policy_file, "Policy file (YAML)")->required();
     check->add_option("--watch", check_flags.watch_s,
                       "Also trace for this many seconds: catches short-lived listeners")
-        ->check(CLI::PositiveNumber);
+        ->check(positive_seconds());
     check->add_option("-o,--output", check_flags.output, "Report format: table or json")
         ->check(CLI::IsMember({"table", "json"}));
     add_filter_flags(*check, check_flags.filter);

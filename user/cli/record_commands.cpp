@@ -11,10 +11,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "byte_size.hpp"
 #include "cli/commands.hpp"
+#include "cli/common_flags.hpp"
 #include "cli/live_trace.hpp"
 #include "cli/signals.hpp"
 #include "cli/trace_options.hpp"
+#include "output/record_format.hpp"
 #include "output/sink_factory.hpp"
 #include "policy/policy_enricher.hpp"
 #include "record/record_file_sink.hpp"
@@ -43,24 +46,17 @@ struct ReplayFlags {
     bool follow = false;
 };
 
-// "0", "512K", "64M", "2G" -> bytes.
+// "0" (never), "512K", "64M", "2G" -> bytes.
 std::uint64_t parse_rotate_size(const std::string &text)
 {
-    std::size_t pos = 0;
-    unsigned long long n = 0;
+    std::uint64_t n = 0;
     try {
-        n = std::stoull(text, &pos);
-    } catch (const std::exception &) {
-        throw CLI::ValidationError("--rotate-size", "'" + text + "' is not a size (e.g. 64M)");
+        n = parse_byte_size(text);
+    } catch (const std::invalid_argument &e) {
+        throw CLI::ValidationError("--rotate-size", e.what());
     }
-    std::string unit = text.substr(pos);
-    int shift = unit.empty() ? 0 : unit == "K" || unit == "k" ? 10 : unit == "M" || unit == "m" ? 20
-                               : unit == "G" || unit == "g"   ? 30 : -1;
-    if (shift < 0)
-        throw CLI::ValidationError("--rotate-size", "'" + text + "' has an unknown unit (K, M, G)");
-    n <<= shift;
     if (n != 0 && n < 4096)
-        throw CLI::ValidationError("--rotate-size", "'" + text + "' is below 4K");
+        throw CLI::ValidationError("--rotate-size", "'" + text + "' is below 4K (0: never rotate)");
     return n;
 }
 
@@ -69,10 +65,12 @@ int run_record(const RecordFlags &flags)
     SessionOptions options = to_session_options(flags.trace);
     record::WriterOptions writer{flags.file, parse_rotate_size(flags.rotate_size),
                                  flags.rotate_count, flags.compress};
+    if (!flags.trace.metrics_addr.empty())
+        parse_metrics_address(flags.trace.metrics_addr); // throws: a usage error
     // Extra live outputs only when asked for: record is quiet by default.
     std::vector<std::unique_ptr<RecordSink>> sinks;
     if (!flags.trace.sinks.empty())
-        sinks = make_sinks(flags.trace.sinks, flags.trace.output);
+        sinks = make_sinks(flags.trace.sinks, flags.trace.output, stdout_table_style(false));
     std::unique_ptr<record::RecordFileSink> recorder;
     try {
         recorder = std::make_unique<record::RecordFileSink>(writer);
@@ -90,9 +88,21 @@ int run_record(const RecordFlags &flags)
         setup.policy = make_policy_enricher(flags.trace.policy_file, flags.trace.alerts_only);
     setup.ancestor_depth = flags.trace.ancestor_depth;
     setup.snapshot = !flags.trace.no_snapshot;
-    auto session = start_live_trace(std::move(setup));
+    std::vector<QueuedSink *> queued = queued_sinks(setup.sinks);
+    // Declared before the server, so the server stops first.
+    std::unique_ptr<TraceSession> session;
+    std::atomic<const TraceSession *> live{nullptr};
+    std::unique_ptr<MetricsServer> metrics;
+    try {
+        metrics = start_metrics(flags.trace.metrics_addr, live, queued);
+    } catch (const std::exception &e) {
+        spdlog::error("{}", e.what());
+        return exit_usage;
+    }
+    session = start_live_trace(std::move(setup));
     if (!session)
         return exit_failure;
+    live = session.get();
     // The header names the hooks; the snapshot's records follow it in run().
     const ActiveHooks &hooks = session->hooks();
     rec->begin({{"bind", bind_hook_name(hooks.bind)},
@@ -100,13 +110,15 @@ int run_record(const RecordFlags &flags)
                 {"cookies_at_create", hooks.cookies_at_create},
                 {"describe", hooks.describe()}});
     SessionControl control = install_signal_handlers();
-    spdlog::info("recording to {}; tracing; Ctrl-C to stop", flags.file);
+    announce_tracing("recording to " + flags.file + "; ");
     SessionSummary summary = session->run(control);
     const auto &w = rec->writer_stats();
     spdlog::info("{}", summary.line());
     spdlog::info("record: {} frames, {} bytes, {} rotation(s), {} record(s) not written", w.frames,
                  w.bytes, w.rotations, w.failed);
-    return w.failed ? exit_failure : exit_ok;
+    if (w.failed)
+        return exit_failure;
+    return loss_exit_code(summary, flags.trace.allow_loss);
 }
 
 // One replay over all files, in the order given.
@@ -282,7 +294,8 @@ int run_replay(const ReplayFlags &flags)
     SessionControl control = install_signal_handlers();
     std::unique_ptr<Replay> replay;
     try {
-        replay = std::make_unique<Replay>(flags, make_sinks(flags.sinks, flags.output), control);
+        replay = std::make_unique<Replay>(flags, make_sinks(flags.sinks, flags.output, stdout_table_style(true)),
+                                          control);
     } catch (const std::invalid_argument &e) {
         throw CLI::ValidationError(e.what());
     }
@@ -313,8 +326,8 @@ void add_record_commands(CLI::App &app, CommandAction &action)
                     "Event kinds: bind,listen,close,state (default bind,listen,close)");
     rep->add_option("--since", replay.since, "Only events at or after this time (RFC 3339 or Unix s)");
     rep->add_option("--until", replay.until, "Only events at or before this time");
-    rep->add_option("-o,--output", replay.output, "Output format: table or json")
-        ->check(CLI::IsMember({"table", "json", "ecs"}));
+    rep->add_option("-o,--output", replay.output, "Output format: table, json (= ecs) or ocsf")
+        ->check(CLI::IsMember(record_format_names()));
     rep->add_option("--sink", replay.sinks, "Output sink TYPE:TARGET[:FORMAT] (repeatable)");
     rep->add_flag("-f,--follow", replay.follow, "Keep reading the last file as it grows");
     rep->callback([&action] { action = [] { return run_replay(replay); }; });

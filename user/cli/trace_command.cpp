@@ -1,9 +1,11 @@
 // trace-listen [options]: the live trace.
+#include <atomic>
 #include <ctime>
 
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "cli/common_flags.hpp"
 #include "cli/live_trace.hpp"
 #include "cli/signals.hpp"
 #include "cli/trace_options.hpp"
@@ -16,46 +18,6 @@
 namespace tl::cli {
 
 namespace {
-
-// The queued sinks among `sinks`, by position (nullptr for direct ones): their
-// queue depth goes to metrics, and they are drained before exit.
-std::vector<QueuedSink *> queued_sinks(const std::vector<std::unique_ptr<RecordSink>> &sinks)
-{
-    std::vector<QueuedSink *> queued;
-    for (auto &sink : sinks)
-        queued.push_back(dynamic_cast<QueuedSink *>(sink.get()));
-    return queued;
-}
-
-std::unique_ptr<MetricsServer> start_metrics(const std::string &address, const TraceSession &session,
-                                             std::vector<QueuedSink *> queued)
-{
-    if (address.empty())
-        return nullptr;
-    double started = static_cast<double>(std::time(nullptr));
-    auto render = [&session, queued, started] {
-        SessionCounters c = session.counters();
-        MetricsSnapshot snap;
-        snap.events_by_action = c.summary.events_by_action;
-        snap.ringbuf_drops = c.summary.ringbuf_drops;
-        snap.decode_errors = c.summary.decode_errors;
-        snap.start_time_seconds = started;
-        for (std::size_t i = 0; i < c.sinks.size(); ++i) {
-            SinkMetrics m{c.sinks[i].name, c.sinks[i].stats};
-            if (i < queued.size() && queued[i]) {
-                m.stats = queued[i]->stats(); // thread-safe and fresher
-                m.queued = true;
-                m.queue_depth = queued[i]->depth();
-                m.queue_capacity = queued[i]->capacity();
-            }
-            snap.sinks.push_back(std::move(m));
-        }
-        return prometheus_text(snap);
-    };
-    auto server = std::make_unique<MetricsServer>(address, render);
-    spdlog::info("metrics at http://{}/metrics", server->address());
-    return server;
-}
 
 // SIGTERM/SIGINT: what the queues still hold gets a bounded time to go out;
 // what cannot is counted in the summary.
@@ -70,28 +32,34 @@ int run_trace(const TraceFlags &flags)
 {
     LiveTraceSetup setup;
     setup.options = to_session_options(flags);
-    setup.sinks = make_sinks(flags.sinks, flags.output);
+    if (!flags.metrics_addr.empty())
+        parse_metrics_address(flags.metrics_addr); // throws: a usage error
+    setup.sinks = make_sinks(flags.sinks, flags.output, stdout_table_style(false));
     std::vector<QueuedSink *> queued = queued_sinks(setup.sinks);
     if (!flags.policy_file.empty())
         setup.policy = make_policy_enricher(flags.policy_file, flags.alerts_only);
     setup.ancestor_depth = flags.ancestor_depth;
     setup.snapshot = !flags.no_snapshot;
-    auto session = start_live_trace(std::move(setup));
-    if (!session)
-        return exit_failure;
+    // Declared before the server, so the server stops first.
+    std::unique_ptr<TraceSession> session;
+    std::atomic<const TraceSession *> live{nullptr};
     std::unique_ptr<MetricsServer> metrics;
     try {
-        metrics = start_metrics(flags.metrics_addr, *session, queued);
+        metrics = start_metrics(flags.metrics_addr, live, queued);
     } catch (const std::exception &e) {
         spdlog::error("{}", e.what());
         return exit_usage;
     }
+    session = start_live_trace(std::move(setup));
+    if (!session)
+        return exit_failure;
+    live = session.get();
     SessionControl control = install_signal_handlers();
-    spdlog::info("tracing; Ctrl-C to stop");
+    announce_tracing("");
     SessionSummary summary = session->run(control);
     drain_queues(queued, summary);
     spdlog::info("{}", summary.line());
-    return exit_ok;
+    return loss_exit_code(summary, flags.allow_loss);
 }
 
 } // namespace

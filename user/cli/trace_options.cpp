@@ -1,5 +1,8 @@
 #include "cli/trace_options.hpp"
 
+#include "byte_size.hpp"
+#include "service_names.hpp"
+
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,34 +26,76 @@ std::uint64_t id_or_path_inode(const std::string &value, const std::string &flag
     return st.st_ino;
 }
 
-std::uint32_t parse_size(const std::string &text, const std::string &flag)
+std::uint32_t ring_buffer_size(const std::string &text)
 {
-    std::size_t pos = 0;
-    unsigned long long n = 0;
+    std::uint64_t n = 0;
     try {
-        n = std::stoull(text, &pos);
-    } catch (const std::exception &) {
-        throw CLI::ValidationError(flag, "'" + text + "' is not a size (e.g. 256K, 4M)");
+        n = parse_byte_size(text);
+    } catch (const std::invalid_argument &e) {
+        throw CLI::ValidationError("--ringbuf-size", e.what());
     }
-    std::string suffix = text.substr(pos);
-    if (suffix == "K" || suffix == "k")
-        n <<= 10;
-    else if (suffix == "M" || suffix == "m")
-        n <<= 20;
-    else if (!suffix.empty())
-        throw CLI::ValidationError(flag, "'" + text + "' has an unknown unit (use K or M)");
     if (n < 4096 || n > (1ULL << 30) || (n & (n - 1)))
-        throw CLI::ValidationError(flag, "'" + text +
-                                             "' must be a power of two between 4K and 1024M");
+        throw CLI::ValidationError("--ringbuf-size", "'" + text +
+                                                       "' must be a power of two from 4K to 1G");
     return static_cast<std::uint32_t>(n);
 }
 
 } // namespace
 
+CLI::Validator positive_seconds()
+{
+    return CLI::Validator(
+        [](std::string &text) -> std::string {
+            double v = 0;
+            if (!CLI::detail::lexical_cast(text, v) || !(v > 0) || v > 1e9)
+                return "'" + text + "' must be a number of seconds above 0 (e.g. 0.5, 10, 3600)";
+            return {};
+        },
+        "SECONDS>0");
+}
+
+std::vector<std::uint16_t> resolve_ports(const std::vector<std::string> &values,
+                                         const std::string &protocol)
+{
+    std::vector<std::uint16_t> ports;
+    for (const auto &value : values) {
+        std::size_t start = 0;
+        for (;;) {
+            std::size_t comma = value.find(',', start);
+            std::string item = value.substr(start, comma == std::string::npos ? comma : comma - start);
+            if (item.empty())
+                throw CLI::ValidationError("--port", "'" + value + "' has an empty item; expected "
+                                                     "PORT[,PORT...] with ports 1-65535 or service "
+                                                     "names");
+            if (item.find_first_not_of("0123456789") == std::string::npos) {
+                unsigned long n = item.size() > 5 ? 0 : std::stoul(item);
+                if (n < 1 || n > 65535)
+                    throw CLI::ValidationError("--port", "'" + item + "' is out of range; expected "
+                                                         "1-65535 or a service name (ssh, https)");
+                ports.push_back(static_cast<std::uint16_t>(n));
+            } else if (auto p = system_service_names().port_of(item, protocol)) {
+                ports.push_back(*p);
+            } else {
+                throw CLI::ValidationError("--port", "'" + item + "' is neither a port (1-65535) "
+                                                     "nor a known service name" +
+                                                     (protocol.empty() ? "" : " for " + protocol) +
+                                                     " (from /etc/services)");
+            }
+            if (comma == std::string::npos)
+                break;
+            start = comma + 1;
+        }
+    }
+    return ports;
+}
+
 void add_filter_flags(CLI::App &app, FilterFlags &f)
 {
     app.add_option("-p,--pid", f.pid, "Only this process (tgid)");
-    app.add_option("--port", f.ports, "Only this local port (repeatable)")->take_all();
+    app.add_option("--port", f.ports,
+                   "Only this local port: 1-65535 or a service name, comma lists and repeats "
+                   "add (--port ssh --port 80,443)")
+        ->take_all();
     app.add_option("--netns", f.netns,
                    "Only this network namespace: inode, or a path like /run/netns/NAME");
     app.add_option("--cgroup", f.cgroup, "Only this cgroup v2: id, or its directory");
@@ -58,7 +103,15 @@ void add_filter_flags(CLI::App &app, FilterFlags &f)
     app.add_flag("-6,--ipv6", f.ipv6, "Only IPv6");
     app.add_flag("--tcp", f.tcp, "Only TCP");
     app.add_flag("--udp", f.udp, "Only UDP");
-    app.add_option("--comm", f.comms, "Only processes with this name (repeatable)")->take_all();
+    app.add_option("--comm", f.comms, "Only processes with this name (repeatable)")
+        ->take_all()
+        ->check(CLI::Validator(
+            [](std::string &text) -> std::string {
+                if (text.empty())
+                    return "a process name must not be empty";
+                return {};
+            },
+            "NAME"));
 }
 
 void add_trace_flags(CLI::App &app, TraceFlags &t)
@@ -69,11 +122,21 @@ void add_trace_flags(CLI::App &app, TraceFlags &t)
     app.add_option("-o,--output", t.output,
                    "Format of stdout: table, json (= ecs, Elastic Common Schema) or ocsf")
         ->check(CLI::IsMember({"table", "json", "ecs", "ocsf"}));
-    app.add_option("--duration", t.duration_s, "Stop after this many seconds")
-        ->check(CLI::PositiveNumber);
-    app.add_option("--count", t.count, "Stop after this many events")->check(CLI::PositiveNumber);
+    app.add_option("--duration", t.duration_s, "Stop after this many seconds (above 0)")
+        ->check(positive_seconds());
+    app.add_option("--count", t.count, "Stop after this many events (1 or more)")
+        ->check(CLI::Validator(
+            [](std::string &text) -> std::string {
+                // Digits only: CLI11's conversion would take "-1" as 2^64-1.
+                if (text.empty() || text.size() > 19 ||
+                    text.find_first_not_of("0123456789") != std::string::npos ||
+                    std::stoull(text) == 0)
+                    return "'" + text + "' must be a whole number of events, 1 or more";
+                return {};
+            },
+            "N>=1"));
     app.add_option("--ringbuf-size", t.ringbuf_size,
-                   "Kernel ring buffer size, a power of two (default 4M)");
+                   "Kernel ring buffer size, a power of two from 4K to 1G (default 4M)");
     app.add_option("--wakeup-batch", t.wakeup_batch,
                    "Wake the reader once N events wait, not for each (less CPU at high "
                    "rates; latency at low rates up to the 100 ms poll). Default 0")
@@ -97,6 +160,9 @@ void add_trace_flags(CLI::App &app, TraceFlags &t)
                    "Serve Prometheus metrics on ADDR:PORT (loopback when only :PORT)");
     app.add_option("--policy", t.policy_file, "Judge every event against this policy file");
     app.add_flag("--alerts-only", t.alerts_only, "With --policy: show only findings");
+    app.add_flag("--allow-loss", t.allow_loss,
+                 "Exit 0 even when events were lost (default: exit 3 if the ring buffer or a "
+                 "sink dropped any)");
 }
 
 EventFilter to_event_filter(const FilterFlags &f)
@@ -109,8 +175,8 @@ EventFilter to_event_filter(const FilterFlags &f)
         throw CLI::ValidationError("--events", e.what());
     }
     filter.pid = f.pid;
-    filter.ports = f.ports;
-    if (f.ports.size() > TL_MAX_FILTER_PORTS)
+    filter.ports = resolve_ports(f.ports, f.tcp ? "tcp" : f.udp ? "udp" : "");
+    if (filter.ports.size() > TL_MAX_FILTER_PORTS)
         throw CLI::ValidationError("--port", "at most " + std::to_string(TL_MAX_FILTER_PORTS) +
                                                  " ports can be filtered");
     if (!f.netns.empty())
@@ -131,7 +197,7 @@ SessionOptions to_session_options(const TraceFlags &t)
 {
     SessionOptions options;
     options.filter = to_event_filter(t.filter);
-    options.kernel.ringbuf_bytes = parse_size(t.ringbuf_size, "--ringbuf-size");
+    options.kernel.ringbuf_bytes = ring_buffer_size(t.ringbuf_size);
     options.kernel.wakeup_batch = t.wakeup_batch;
     options.kernel.capture_args = !t.no_args;
     options.kernel.bind_hook = t.bind_hook == "fexit"    ? BindHook::Fexit

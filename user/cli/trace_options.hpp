@@ -13,7 +13,7 @@ namespace tl::cli {
 
 struct FilterFlags {
     std::uint32_t pid = 0;
-    std::vector<std::uint16_t> ports;
+    std::vector<std::string> ports; // numbers or service names, each maybe a comma list
     std::string netns;  // inode number or a path (/run/netns/NAME, /proc/PID/ns/net)
     std::string cgroup; // cgroup v2 id or directory
     bool ipv4 = false, ipv6 = false, tcp = false, udp = false;
@@ -37,9 +37,18 @@ struct TraceFlags {
     std::string metrics_addr;         // Prometheus endpoint, off when empty
     std::string policy_file;
     bool alerts_only = false;
+    bool allow_loss = false;          // exit 0 even when events were lost
 };
 
 void add_filter_flags(CLI::App &app, FilterFlags &flags);
+
+// Seconds > 0, with a message naming the range.
+CLI::Validator positive_seconds();
+
+// --port values (numbers, service names, comma lists) -> ports; `protocol`
+// ("tcp", "udp" or empty) picks the service's port.  Throws CLI::ValidationError.
+std::vector<std::uint16_t> resolve_ports(const std::vector<std::string> &values,
+                                         const std::string &protocol);
 void add_trace_flags(CLI::App &app, TraceFlags &flags);
 
 // Throws CLI::ValidationError naming the flag when a value is unusable.

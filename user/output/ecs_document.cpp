@@ -52,6 +52,13 @@ std::string_view event_type(const Event &e)
 void add_process(json &doc, const Event &e)
 {
     const tl_task &t = e.raw.task;
+    if (!has_process(e)) {
+        // No process holds it (kernel-owned, or its holder's fds unreadable):
+        // no process, user or group fields rather than an empty name and pid 0.
+        doc["trace_listen"]["no_process"] = true;
+        doc["trace_listen"]["namespaces"] = {{"net", e.raw.sock.netns}};
+        return;
+    }
     doc["process"]["pid"] = t.pid;
     doc["process"]["thread"]["id"] = t.tid;
     set_text(doc, {"process", "name"}, c_field(t.comm, sizeof t.comm));
@@ -200,7 +207,7 @@ void add_network(json &doc, const Event &e)
         if (s.req_family == AF_INET || s.req_family == AF_INET6)
             tl["requested_ip"] = address_text(s.req_family, s.req_addr);
     }
-    if (e.kind == EventKind::Listen || e.kind == EventKind::Existing)
+    if (has_backlog(e))
         tl["backlog"] = s.backlog;
     if (e.kind == EventKind::Close && (e.raw.flags & TL_EVENT_LIFETIME_KNOWN))
         tl["lifetime_ns"] = e.raw.lifetime_ns;

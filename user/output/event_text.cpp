@@ -1,5 +1,7 @@
 #include "output/event_text.hpp"
 
+#include <netinet/in.h>
+
 #include <ctime>
 
 #include "event_decode.hpp"
@@ -29,6 +31,12 @@ std::string_view event_short_name(const Event &event)
     case EventKind::Existing: return "EXISTING";
     }
     return "?";
+}
+
+bool has_backlog(const Event &e)
+{
+    return (e.kind == EventKind::Listen || e.kind == EventKind::Existing) &&
+           e.raw.sock.protocol == IPPROTO_TCP;
 }
 
 std::string rfc3339_utc_ns(std::int64_t wall_ns)

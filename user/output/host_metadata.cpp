@@ -4,10 +4,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <cstdint>
-#include <string_view>
-
-#include <fmt/format.h>
 
 #include "host_root.hpp"
 
@@ -60,27 +56,15 @@ HostMetadata read_host()
     return h;
 }
 
-// FNV-1a: unlike std::hash, the same on every build and library version.
-std::uint64_t stable_hash(std::string_view text)
-{
-    std::uint64_t h = 0xcbf29ce484222325ULL;
-    for (unsigned char c : text)
-        h = (h ^ c) * 0x100000001b3ULL;
-    return h;
-}
-
 AgentMetadata read_agent()
 {
     AgentMetadata a;
     a.ephemeral_id = first_line("/proc/sys/kernel/random/uuid");
-    // Stable across restarts but not the machine id itself (which some treat
-    // as confidential): a hash of it, shaped as a UUID-like hex string.
-    const std::string &machine = host_metadata().id;
-    if (!machine.empty()) {
-        std::uint64_t h1 = stable_hash(machine + "/trace-listen");
-        std::uint64_t h2 = stable_hash("trace-listen/" + machine);
-        a.id = fmt::format("{:016x}{:016x}", h1, h2);
-    }
+    // One rule for the machine id: sent as it is, as journald's _MACHINE_ID and
+    // Beats' host.id are; hashing it here would hide nothing host.id shows.
+    // One agent per host, so the host's id is the agent's; ephemeral_id tells
+    // runs apart.
+    a.id = host_metadata().id;
     return a;
 }
 

@@ -9,7 +9,7 @@ namespace tl {
 
 struct HostMetadata {
     std::string hostname;     // uname nodename
-    std::string id;           // /etc/machine-id, empty when absent
+    std::string id;           // /etc/machine-id as it is (not hashed), empty when absent
     std::string boot_id;      // /proc/sys/kernel/random/boot_id: tells reboots apart
     std::string architecture; // uname machine
     std::string kernel;       // uname release
@@ -23,7 +23,7 @@ struct AgentMetadata {
     std::string type = "trace-listen";
     std::string version = TRACE_LISTEN_VERSION;
     std::string ephemeral_id; // new on every start: tells restarts apart
-    std::string id;           // stable per host: derived from the machine id
+    std::string id;           // the machine id, as host.id: one agent per host
 };
 
 // Read on first use, then constant for the life of the process.

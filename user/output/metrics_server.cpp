@@ -2,10 +2,10 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <microhttpd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -18,15 +18,97 @@ namespace tl {
 
 namespace {
 
-struct HostPort {
-    std::string host;
-    std::string port;
-};
-
-HostPort split_address(const std::string &address)
+std::string describe(const sockaddr_storage &ss)
 {
-    HostPort hp;
-    if (address.find_first_not_of("0123456789") == std::string::npos) {
+    char host[INET6_ADDRSTRLEN] = "";
+    if (ss.ss_family == AF_INET6) {
+        auto &a = reinterpret_cast<const sockaddr_in6 &>(ss);
+        inet_ntop(AF_INET6, &a.sin6_addr, host, sizeof host);
+        return fmt::format("[{}]:{}", host, ntohs(a.sin6_port));
+    }
+    auto &a = reinterpret_cast<const sockaddr_in &>(ss);
+    inet_ntop(AF_INET, &a.sin_addr, host, sizeof host);
+    return fmt::format("{}:{}", host, ntohs(a.sin_port));
+}
+
+// Bound and listening, so the flag's errors (bad host, port in use) come from
+// us, with the flag's name, before MHD takes the socket over.
+int listen_on(const std::string &address, const MetricsAddress &hp)
+{
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo *found = nullptr;
+    if (int rc = getaddrinfo(hp.host.c_str(), hp.port.c_str(), &hints, &found); rc != 0)
+        throw std::invalid_argument("--metrics-addr '" + address + "': " + gai_strerror(rc));
+    std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owned(found, freeaddrinfo);
+    std::string error = "no address";
+    for (addrinfo *ai = found; ai; ai = ai->ai_next) {
+        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+            continue;
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 64) == 0)
+            return fd;
+        error = std::strerror(errno);
+        close(fd);
+    }
+    throw std::runtime_error("--metrics-addr '" + address + "': cannot listen: " + error);
+}
+
+MHD_Result reply(MHD_Connection *connection, unsigned status, const char *type,
+                 const std::string &body)
+{
+    MHD_Response *response = MHD_create_response_from_buffer(
+        body.size(), const_cast<char *>(body.data()), MHD_RESPMEM_MUST_COPY);
+    if (!response)
+        return MHD_NO;
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+        MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    MHD_Result result = MHD_queue_response(connection, status, response);
+    MHD_destroy_response(response);
+    return result;
+}
+
+// HEAD is answered as GET; MHD leaves the body out.
+MHD_Result answer(void *cls, MHD_Connection *connection, const char *url, const char *method,
+                  const char *, const char *, size_t *upload_size, void **)
+{
+    const auto *server = static_cast<const MetricsServer *>(cls);
+    if (std::strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+        std::strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+        *upload_size = 0; // a body, if any, is not read
+        return reply(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+                     "only GET and HEAD\n");
+    }
+    if (std::strcmp(url, "/metrics") == 0)
+        return reply(connection, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+                     server->render());
+    if (std::strcmp(url, "/") == 0)
+        return reply(connection, MHD_HTTP_OK, "text/plain; charset=utf-8",
+                     "trace-listen: metrics at /metrics\n");
+    return reply(connection, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8",
+                 "not found; try /metrics\n");
+}
+
+void log_mhd(void *, const char *format, va_list args)
+{
+    char text[512];
+    std::vsnprintf(text, sizeof text, format, args);
+    std::string line = text;
+    while (!line.empty() && line.back() == '\n')
+        line.pop_back();
+    spdlog::debug("metrics: {}", line);
+}
+
+} // namespace
+
+MetricsAddress parse_metrics_address(const std::string &address)
+{
+    MetricsAddress hp;
+    if (!address.empty() && address.find_first_not_of("0123456789") == std::string::npos) {
         hp = {"127.0.0.1", address};
     } else if (!address.empty() && address.front() == '[') {
         auto close = address.find("]:");
@@ -36,144 +118,45 @@ HostPort split_address(const std::string &address)
     } else {
         auto colon = address.rfind(':');
         if (colon == std::string::npos)
-            throw std::invalid_argument("--metrics-addr '" + address + "': expected HOST:PORT or :PORT");
+            throw std::invalid_argument("--metrics-addr '" + address +
+                                        "': expected HOST:PORT, :PORT or PORT");
         hp = {address.substr(0, colon), address.substr(colon + 1)};
         if (hp.host.empty())
             hp.host = "127.0.0.1"; // loopback unless asked otherwise
     }
     if (hp.port.empty() || hp.port.find_first_not_of("0123456789") != std::string::npos ||
         hp.port.size() > 5 || std::stoul(hp.port) > 65535)
-        throw std::invalid_argument("--metrics-addr '" + address + "': bad port");
+        throw std::invalid_argument("--metrics-addr '" + address +
+                                    "': port must be a number from 0 to 65535 (0: any free port)");
     return hp;
 }
 
-std::string describe(const sockaddr_storage &ss)
-{
-    char host[INET6_ADDRSTRLEN] = "";
-    std::uint16_t port = 0;
-    if (ss.ss_family == AF_INET6) {
-        auto &a = reinterpret_cast<const sockaddr_in6 &>(ss);
-        inet_ntop(AF_INET6, &a.sin6_addr, host, sizeof host);
-        return fmt::format("[{}]:{}", host, ntohs(a.sin6_port));
-    }
-    auto &a = reinterpret_cast<const sockaddr_in &>(ss);
-    inet_ntop(AF_INET, &a.sin_addr, host, sizeof host);
-    port = ntohs(a.sin_port);
-    return fmt::format("{}:{}", host, port);
-}
+void MetricsServer::StopDaemon::operator()(MHD_Daemon *d) const { MHD_stop_daemon(d); }
 
-void send_all(int fd, const std::string &bytes)
-{
-    std::size_t off = 0;
-    while (off < bytes.size()) {
-        ssize_t n = ::send(fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return; // the scraper went away; nothing to keep
-        off += static_cast<std::size_t>(n);
-    }
-}
-
-} // namespace
-
-MetricsServer::MetricsServer(const std::string &address, std::function<std::string()> render)
+MetricsServer::MetricsServer(const std::string &address, std::function<std::string()> render,
+                             MetricsServerLimits limits)
     : render_(std::move(render))
 {
-    HostPort hp = split_address(address);
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    addrinfo *found = nullptr;
-    if (int rc = getaddrinfo(hp.host.c_str(), hp.port.c_str(), &hints, &found); rc != 0)
-        throw std::invalid_argument("--metrics-addr '" + address + "': " + gai_strerror(rc));
-    std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owned(found, freeaddrinfo);
-    std::string error = "no address";
-    for (addrinfo *ai = found; ai && listen_fd_ < 0; ai = ai->ai_next) {
-        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-            continue;
-        int one = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 16) == 0) {
-            listen_fd_ = fd;
-        } else {
-            error = std::strerror(errno);
-            close(fd);
-        }
-    }
-    if (listen_fd_ < 0)
-        throw std::runtime_error("--metrics-addr '" + address + "': cannot listen: " + error);
+    int fd = listen_on(address, parse_metrics_address(address));
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
-    getsockname(listen_fd_, reinterpret_cast<sockaddr *>(&ss), &len);
+    getsockname(fd, reinterpret_cast<sockaddr *>(&ss), &len);
     bound_ = describe(ss);
-    stop_fd_ = eventfd(0, EFD_CLOEXEC);
-    if (stop_fd_ < 0) {
-        close(listen_fd_);
-        throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+    // One internal thread with epoll: requests are read without blocking, so
+    // the number of slow clients costs memory (bounded), never others' time.
+    MHD_Daemon *daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, nullptr, nullptr,
+        &answer, this, MHD_OPTION_EXTERNAL_LOGGER, &log_mhd, nullptr, MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_OPTION_CONNECTION_TIMEOUT, limits.connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        limits.max_connections, MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(32 * 1024),
+        MHD_OPTION_END);
+    if (!daemon) {
+        close(fd);
+        throw std::runtime_error("--metrics-addr '" + address + "': cannot start the HTTP server");
     }
-    thread_ = std::thread([this] { serve(); });
+    daemon_.reset(daemon); // MHD closes the socket when stopped
 }
 
-MetricsServer::~MetricsServer()
-{
-    std::uint64_t one = 1;
-    if (::write(stop_fd_, &one, sizeof one) < 0)
-        spdlog::debug("metrics: cannot wake the server thread");
-    thread_.join();
-    close(listen_fd_);
-    close(stop_fd_);
-}
-
-void MetricsServer::serve()
-{
-    for (;;) {
-        pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-        if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            spdlog::error("metrics: poll failed: {}", std::strerror(errno));
-            return;
-        }
-        if (fds[1].revents)
-            return;
-        int client = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (client < 0)
-            continue;
-        timeval tv{2, 0};
-        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-        answer(client);
-        close(client);
-    }
-}
-
-void MetricsServer::answer(int client)
-{
-    // Only the request line matters; read until the end of the headers.
-    std::string request;
-    char buf[2048];
-    while (request.find("\r\n\r\n") == std::string::npos && request.size() < 16384) {
-        ssize_t n = recv(client, buf, sizeof buf, 0);
-        if (n <= 0)
-            break;
-        request.append(buf, static_cast<std::size_t>(n));
-    }
-    std::string line = request.substr(0, request.find("\r\n"));
-    auto reply = [&](const char *status, const char *type, const std::string &body) {
-        send_all(client, fmt::format("HTTP/1.1 {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n"
-                                     "Connection: close\r\n\r\n{}",
-                                     status, type, body.size(), body));
-    };
-    if (line.rfind("GET /metrics ", 0) == 0 || line.rfind("GET /metrics?", 0) == 0)
-        reply("200 OK", "text/plain; version=0.0.4; charset=utf-8", render_());
-    else if (line.rfind("GET / ", 0) == 0)
-        reply("200 OK", "text/plain; charset=utf-8", "trace-listen: metrics at /metrics\n");
-    else if (line.rfind("GET ", 0) == 0 || line.rfind("HEAD ", 0) == 0)
-        reply("404 Not Found", "text/plain; charset=utf-8", "not found; try /metrics\n");
-    else
-        reply("405 Method Not Allowed", "text/plain; charset=utf-8", "only GET\n");
-}
+MetricsServer::~MetricsServer() = default;
 
 } // namespace tl

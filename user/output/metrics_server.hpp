@@ -1,19 +1,36 @@
-// A minimal HTTP endpoint for Prometheus: GET /metrics on its own thread.
-// One request per connection, short timeouts, so a stuck scraper cannot
-// hold it; it never touches the trace loop.
+// The Prometheus endpoint: GET (and HEAD) /metrics, served by libmicrohttpd
+// on its own thread.  Event-driven, so a slow or idle client never delays
+// another; every connection has an inactivity deadline and their number is
+// bounded.  It never touches the trace loop.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
-#include <thread>
+
+struct MHD_Daemon;
 
 namespace tl {
 
+// "PORT", ":PORT" (loopback), "HOST:PORT", "[V6]:PORT" -> host and port.
+// Throws std::invalid_argument naming the address; resolves nothing.  For
+// checking the flag before anything else starts.
+struct MetricsAddress {
+    std::string host;
+    std::string port;
+};
+MetricsAddress parse_metrics_address(const std::string &address);
+
+struct MetricsServerLimits {
+    unsigned connection_timeout_s = 5; // idle this long: closed
+    unsigned max_connections = 256;    // beyond: new ones refused at once
+};
+
 class MetricsServer {
 public:
-    // `address`: "PORT", ":PORT" (loopback), "HOST:PORT", "[V6]:PORT".
     // Binds now; throws std::invalid_argument / std::runtime_error saying why.
-    MetricsServer(const std::string &address, std::function<std::string()> render);
+    MetricsServer(const std::string &address, std::function<std::string()> render,
+                  MetricsServerLimits limits = {});
     ~MetricsServer();
     MetricsServer(const MetricsServer &) = delete;
     MetricsServer &operator=(const MetricsServer &) = delete;
@@ -21,15 +38,16 @@ public:
     // What it listens on, e.g. "127.0.0.1:9464" (with the real port for :0).
     const std::string &address() const { return bound_; }
 
-private:
-    void serve();
-    void answer(int client);
+    // Called on the server's thread, one request at a time.
+    std::string render() const { return render_(); }
 
+private:
     std::function<std::string()> render_;
-    int listen_fd_ = -1;
-    int stop_fd_ = -1; // eventfd: wakes the thread to exit
     std::string bound_;
-    std::thread thread_;
+    struct StopDaemon {
+        void operator()(MHD_Daemon *d) const;
+    };
+    std::unique_ptr<MHD_Daemon, StopDaemon> daemon_;
 };
 
 } // namespace tl

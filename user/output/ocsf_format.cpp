@@ -131,7 +131,7 @@ void add_unmapped(json &doc, const Event &e)
     u["cgroup_id"] = e.raw.task.cgroup_id;
     if (e.kind == EventKind::Bind)
         u["requested_port"] = s.req_port;
-    if (e.kind == EventKind::Listen || e.kind == EventKind::Existing)
+    if (has_backlog(e))
         u["backlog"] = s.backlog;
     if (e.kind == EventKind::Close && (e.raw.flags & TL_EVENT_LIFETIME_KNOWN))
         u["lifetime_ns"] = e.raw.lifetime_ns;
@@ -186,7 +186,10 @@ json ocsf_document(const Event &e)
     doc["connection_info"] = {{"protocol_name", transport_name(s.protocol, s.type)},
                               {"protocol_num", s.protocol},
                               {"protocol_ver_id", s.family == AF_INET6 ? 6 : 4}};
-    add_process(doc, e);
+    if (has_process(e)) // no actor.process for a socket no visible process holds
+        add_process(doc, e);
+    else
+        doc["unmapped"]["trace_listen"]["no_process"] = true;
     add_unmapped(doc, e);
     return doc;
 }

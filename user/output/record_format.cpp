@@ -8,10 +8,10 @@
 
 namespace tl {
 
-std::unique_ptr<RecordFormat> make_record_format(std::string_view name)
+std::unique_ptr<RecordFormat> make_record_format(std::string_view name, TableStyle table)
 {
     if (name == "table")
-        return std::make_unique<TableFormat>();
+        return std::make_unique<TableFormat>(table);
     if (name == "json" || name == "ecs")
         return std::make_unique<JsonFormat>();
     if (name == "ocsf")

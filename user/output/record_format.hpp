@@ -21,8 +21,14 @@ public:
     virtual std::string drops(const DropReport &report) const = 0;
 };
 
-// "table", "json" (alias "ecs").  Throws std::invalid_argument otherwise.
-std::unique_ptr<RecordFormat> make_record_format(std::string_view name);
+// How the table looks; the other formats ignore it.
+struct TableStyle {
+    bool color = false; // ANSI colours: failures, drops and all-interfaces exposure stand out
+    bool dates = false; // TIME with the date (replays, files: records from other days)
+};
+
+// "table", "json" (alias "ecs"), "ocsf".  Throws std::invalid_argument otherwise.
+std::unique_ptr<RecordFormat> make_record_format(std::string_view name, TableStyle table = {});
 std::vector<std::string> record_format_names();
 
 } // namespace tl

@@ -6,6 +6,7 @@
 #include <regex>
 #include <stdexcept>
 
+#include "byte_size.hpp"
 #include "output/file_sink.hpp"
 #include "output/syslog_message.hpp"
 #include "output/syslog_sink.hpp"
@@ -16,32 +17,39 @@ namespace {
 
 const std::vector<std::string> option_keys = {"max-size", "backups", "queue", "facility"};
 
+std::string format_list()
+{
+    std::string list;
+    for (auto &n : record_format_names())
+        list += (list.empty() ? "" : ", ") + n;
+    return list;
+}
+
 bool is_format(std::string_view name)
 {
     auto names = record_format_names();
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-std::uint64_t parse_number(const std::string &key, const std::string &value, bool size_units)
+// A count (queue=, backups=): digits only, no unit; never wraps.
+std::uint64_t parse_count(const std::string &key, const std::string &value, std::uint64_t max)
 {
-    std::size_t pos = 0;
-    std::uint64_t n = 0;
-    try {
-        n = std::stoull(value, &pos);
-    } catch (const std::exception &) {
-        throw std::invalid_argument(key + "=" + value + ": not a number");
-    }
-    std::string unit = value.substr(pos);
-    if (size_units && (unit == "K" || unit == "k"))
-        n <<= 10;
-    else if (size_units && (unit == "M" || unit == "m"))
-        n <<= 20;
-    else if (size_units && (unit == "G" || unit == "g"))
-        n <<= 30;
-    else if (!unit.empty())
-        throw std::invalid_argument(key + "=" + value + ": unknown unit '" + unit + "'" +
-                                    (size_units ? " (use K, M or G)" : ""));
+    if (value.empty() || value.size() > 19 || value.find_first_not_of("0123456789") != std::string::npos)
+        throw std::invalid_argument(key + "=" + value + ": expected a whole number from 0 to " +
+                                    std::to_string(max));
+    std::uint64_t n = std::stoull(value);
+    if (n > max)
+        throw std::invalid_argument(key + "=" + value + ": at most " + std::to_string(max));
     return n;
+}
+
+std::uint64_t parse_size(const std::string &key, const std::string &value)
+{
+    try {
+        return parse_byte_size(value);
+    } catch (const std::invalid_argument &e) {
+        throw std::invalid_argument(key + "=" + value + ": " + e.what());
+    }
 }
 
 std::string option(const SinkSpec &spec, const std::string &key, const std::string &fallback)
@@ -62,13 +70,14 @@ void only_options(const SinkSpec &spec, std::initializer_list<std::string_view> 
 QueueOptions queue_options(const SinkSpec &spec)
 {
     QueueOptions q;
-    q.capacity = parse_number("queue", option(spec, "queue", "10000"), false);
-    if (q.capacity == 0 || q.capacity > 10'000'000)
+    q.capacity = parse_count("queue", option(spec, "queue", "10000"), 10'000'000);
+    if (q.capacity == 0)
         throw std::invalid_argument("queue must be between 1 and 10000000 records");
     return q;
 }
 
-std::unique_ptr<RecordSink> make_sink(const SinkSpec &spec, std::string_view default_format)
+std::unique_ptr<RecordSink> make_sink(const SinkSpec &spec, std::string_view default_format,
+                                      TableStyle stdout_table)
 {
     if (spec.type == "stdout") {
         if (!spec.target.empty())
@@ -76,19 +85,19 @@ std::unique_ptr<RecordSink> make_sink(const SinkSpec &spec, std::string_view def
         only_options(spec, {});
         return std::make_unique<StreamSink>(
             STDOUT_FILENO,
-            make_record_format(spec.format.empty() ? default_format : spec.format), "stdout");
+            make_record_format(spec.format.empty() ? default_format : spec.format, stdout_table),
+            "stdout");
     }
-    auto format = make_record_format(spec.format.empty() ? "ecs" : spec.format);
+    // A table in a file spans days: rows carry dates.  Syslog has its own timestamp.
+    auto format = make_record_format(spec.format.empty() ? "ecs" : spec.format,
+                                     TableStyle{.color = false, .dates = spec.type == "file"});
     if (spec.type == "file") {
-        if (spec.target.empty())
+        if (spec.target.empty() || spec.target.find_first_not_of(':') == std::string::npos)
             throw std::invalid_argument("file needs a path: file:PATH[:FORMAT]");
         only_options(spec, {"max-size", "backups", "queue"});
         FileRotation rotation;
-        rotation.max_bytes = parse_number("max-size", option(spec, "max-size", "100M"), true);
-        std::uint64_t backups = parse_number("backups", option(spec, "backups", "5"), false);
-        if (backups > 1000)
-            throw std::invalid_argument("backups must be at most 1000");
-        rotation.backups = static_cast<unsigned>(backups);
+        rotation.max_bytes = parse_size("max-size", option(spec, "max-size", "100M"));
+        rotation.backups = static_cast<unsigned>(parse_count("backups", option(spec, "backups", "5"), 1000));
         return make_file_sink(spec.target, std::move(format), rotation, queue_options(spec));
     }
     if (spec.type.rfind("syslog+", 0) == 0) {
@@ -125,9 +134,26 @@ SinkSpec parse_sink_spec(const std::string &text)
     }
     if (body == "syslog")
         body = "syslog+unix:///dev/log";
-    if (auto colon = body.rfind(':'); colon != std::string::npos && is_format(body.substr(colon + 1))) {
-        spec.format = body.substr(colon + 1);
-        body.resize(colon);
+    // The last ":WORD" is the format when WORD is a bare word (letters only):
+    // a path or a HOST:PORT part always has a '/', '.', digit or bracket.  So
+    // a mistyped format is an error, not part of the file name.
+    if (auto colon = body.rfind(':'); colon != std::string::npos) {
+        std::string word = body.substr(colon + 1);
+        bool bare = word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") ==
+                    std::string::npos;
+        if (word.empty())
+            throw std::invalid_argument("nothing after the last ':' (expected a format: " +
+                                        format_list() + ")");
+        // stdout and syslog take no target, so "stdout:WORD" is a format too.
+        std::string type = body.substr(0, body.find(':'));
+        if (bare && (colon > body.find(':') || type == "stdout" || type == "syslog")) {
+            if (!is_format(word))
+                throw std::invalid_argument("unknown format '" + word + "' (use " + format_list() +
+                                            "; a path whose last ':' part is a plain word needs "
+                                            "the format spelled out: file:PATH:ecs)");
+            spec.format = word;
+            body.resize(colon);
+        }
     }
     auto colon = body.find(':');
     spec.type = body.substr(0, colon);
@@ -139,17 +165,19 @@ SinkSpec parse_sink_spec(const std::string &text)
 }
 
 std::vector<std::unique_ptr<RecordSink>> make_sinks(const std::vector<std::string> &specs,
-                                                    std::string_view default_format)
+                                                    std::string_view default_format,
+                                                    TableStyle stdout_table)
 {
     std::vector<std::unique_ptr<RecordSink>> sinks;
     if (specs.empty()) {
         sinks.push_back(std::make_unique<StreamSink>(STDOUT_FILENO,
-                                                     make_record_format(default_format), "stdout"));
+                                                     make_record_format(default_format, stdout_table),
+                                                     "stdout"));
         return sinks;
     }
     for (const auto &spec : specs) {
         try {
-            sinks.push_back(make_sink(parse_sink_spec(spec), default_format));
+            sinks.push_back(make_sink(parse_sink_spec(spec), default_format, stdout_table));
         } catch (const std::invalid_argument &e) {
             throw std::invalid_argument("--sink '" + spec + "': " + e.what());
         }

@@ -11,7 +11,9 @@
 //
 // FORMAT is table, json/ecs or ocsf: stdout defaults to -o, the others to
 // ecs.  PORT defaults to 514; IPv6 hosts go in brackets.  OPTIONs are the
-// trailing ",key=value" parts; max-size takes K/M/G, 0 turns rotation off.
+// trailing ",key=value" parts; max-size takes K/M/G/T (parse_byte_size), 0
+// turns rotation off.  A last ":WORD" of letters is a format, and an unknown
+// one is an error (not part of the path).
 #pragma once
 
 #include <memory>
@@ -19,14 +21,17 @@
 #include <string_view>
 #include <vector>
 
+#include "output/record_format.hpp"
 #include "output/record_sink.hpp"
 
 namespace tl {
 
 // No specs: one stdout sink in default_format.  Throws std::invalid_argument
-// naming the bad spec.
+// naming the bad spec.  `stdout_table` styles a table on stdout; a table in
+// a file always carries dates and never colours.
 std::vector<std::unique_ptr<RecordSink>> make_sinks(const std::vector<std::string> &specs,
-                                                    std::string_view default_format);
+                                                    std::string_view default_format,
+                                                    TableStyle stdout_table = {});
 
 // One spec, parsed (exposed for tests and error messages).
 struct SinkSpec {
