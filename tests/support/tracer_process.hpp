@@ -26,7 +26,8 @@ bool bpf_available();
 #define TL_REQUIRE_BPF()                                                                       \
     do {                                                                                       \
         if (!::tl::test::bpf_available())                                                      \
-            TL_SKIP("needs root and kernel BTF to load BPF programs");                         \
+            TL_SKIP_AS(::tl::test::SkipKind::NoBpf,                                            \
+                       "needs root and kernel BTF to load BPF programs");                      \
     } while (0)
 
 class TracerProcess {
