@@ -211,10 +211,8 @@ bool podman_available() { return try_shell("podman --version >/dev/null 2>&1").h
 TEST_CASE("a listener in a podman container carries its container id and runtime and its own netns")
 {
     TL_REQUIRE_BPF();
-    if (!podman_available()) {
-        WARN("SKIPPED: podman is not installed");
-        return;
-    }
+    if (!podman_available())
+        TL_SKIP("podman is not installed");
     TracerProcess tracer({"-o", "json", "--no-snapshot", "--events", "listen", "--port", "8080"});
     Container container("exec nc -l -p 8080");
 

@@ -55,10 +55,8 @@ TEST_CASE("bad flags and values exit 2 naming the flag")
 
 TEST_CASE("without BPF privileges it exits 1 with one line naming CAP_BPF and CAP_PERFMON")
 {
-    if (geteuid() != 0) {
-        WARN("SKIPPED: needs root to drop to an unprivileged user");
-        return;
-    }
+    if (geteuid() != 0)
+        TL_SKIP("needs root to drop to an unprivileged user");
     std::string out = try_shell(std::string("setpriv --reuid=65534 --regid=65534 --clear-groups ") +
                                 TRACE_LISTEN_BINARY + " --duration 1 2>&1; echo rc=$?")
                           .value_or("");

@@ -237,10 +237,8 @@ TEST_CASE("file sink rotation under load loses and splits no record")
 TEST_CASE("metrics endpoint is loopback by default and passes promtool check metrics")
 {
     TL_REQUIRE_BPF();
-    if (!try_shell("command -v promtool")) {
-        WARN("SKIPPED: promtool (Debian package prometheus) is not installed");
-        return;
-    }
+    if (!try_shell("command -v promtool"))
+        TL_SKIP("promtool (Debian package prometheus) is not installed");
     fs::path dir = make_temp_dir("metrics");
     TracerProcess tracer({"--no-snapshot", "--pid", std::to_string(getpid()), "--metrics-addr",
                           ":0", "--sink", "stdout:ecs", "--sink",

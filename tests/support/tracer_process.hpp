@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/skip.hpp"
+
 namespace tl::test {
 
 using Json = nlohmann::json;
@@ -20,13 +22,12 @@ using namespace std::chrono_literals;
 // True when this process may load BPF programs (root and kernel BTF).
 bool bpf_available();
 
-// Skips the current test (with a visible warning) where BPF is unavailable.
+// Skips the current test (ctest shows it as skipped) where BPF is unavailable.
 #define TL_REQUIRE_BPF()                                                                       \
     do {                                                                                       \
-        if (!::tl::test::bpf_available()) {                                                    \
-            WARN("SKIPPED: needs root and kernel BTF to load BPF programs");                   \
-            return;                                                                            \
-        }                                                                                      \
+        if (!::tl::test::bpf_available())                                                      \
+            TL_SKIP_AS(::tl::test::SkipKind::NoBpf,                                            \
+                       "needs root and kernel BTF to load BPF programs");                      \
     } while (0)
 
 class TracerProcess {

@@ -15,6 +15,7 @@
 #include "enrich/proc_reader.hpp"
 #include "enrich/proc_task.hpp"
 #include "enrich/process_cache.hpp"
+#include "support/skip.hpp"
 
 using namespace tl;
 
@@ -196,10 +197,8 @@ TEST_CASE("cached enrichment stays bounded over many short processes")
 TEST_CASE("the container cache stays bounded over many cgroups")
 {
     CgroupPaths paths;
-    if (getuid() != 0 || paths.mount_point().empty()) {
-        WARN("SKIPPED: needs root and a cgroup v2 hierarchy");
-        return;
-    }
+    if (getuid() != 0 || paths.mount_point().empty())
+        TL_SKIP("needs root and a cgroup v2 hierarchy");
     std::string base = paths.mount_point() + "/tl-unit-" + std::to_string(getpid());
     REQUIRE(mkdir(base.c_str(), 0755) == 0);
     const std::string id(64, 'a');
