@@ -26,7 +26,7 @@ static __always_inline void handle_bind_return(const struct sock *sk, const __u8
 	}
 	if (!sock_wanted(&s) || !current_wanted())
 		return;
-	emit(TL_EVENT_BIND, ret < 0 ? -ret : 0, hook, &s, NULL, 0, 0);
+	emit(TL_EVENT_BIND, ret < 0 ? -ret : 0, hook, &s, TL_ATTR_TASK, NULL, NULL, 0, 0);
 }
 
 /*
@@ -38,7 +38,6 @@ static __always_inline void handle_listen_return(const struct sock *sk, __u32 ba
 						 __u16 hook)
 {
 	struct tl_sock s = {};
-	__u64 skp = (__u64)sk;
 
 	if (!sk || !current_wanted())
 		return;
@@ -46,22 +45,18 @@ static __always_inline void handle_listen_return(const struct sock *sk, __u32 ba
 	if (!is_inet(s.family))
 		return;
 	if (ret == 0) {
-		struct port_key key = { .netns = s.netns, .family = s.family, .port = s.port };
-		struct listener_info *l = bpf_map_lookup_elem(&listeners, &skp);
+		__u64 key = sock_key(sk, s.cookie);
+		struct listener_info *l = bpf_map_lookup_elem(&listeners, &key);
 
 		if (l) {
 			l->port = s.port;
 			__builtin_memcpy(l->addr, s.addr, sizeof(l->addr));
 		}
-		/* Accepted sockets find their owner through this listener's
-		 * (recorded when it entered LISTEN). */
-		if (trace_state)
-			bpf_map_update_elem(&listener_by_port, &key, &skp, BPF_ANY);
 	}
 	s.backlog = backlog;
 	if (!trace_listen || !sock_wanted(&s))
 		return;
-	emit(TL_EVENT_LISTEN, ret < 0 ? -ret : 0, hook, &s, NULL, 0, 0);
+	emit(TL_EVENT_LISTEN, ret < 0 ? -ret : 0, hook, &s, TL_ATTR_TASK, NULL, NULL, 0, 0);
 }
 
 /* ---- entry/return pairs ------------------------------------------------ */
@@ -82,7 +77,8 @@ static __always_inline void stash_call(void *map, __u64 sock, __u32 arg, const v
 	} else if (saddr) {
 		bpf_probe_read_kernel(call.saddr, sizeof(call.saddr), saddr);
 	}
-	bpf_map_update_elem(map, &id, &call, BPF_ANY);
+	if (bpf_map_update_elem(map, &id, &call, BPF_ANY))
+		count_drop(TL_DROP_MAP_FULL); /* its return will find nothing */
 }
 
 enum call_kind { CALL_BIND, CALL_LISTEN };

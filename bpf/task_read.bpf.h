@@ -81,15 +81,30 @@ static __always_inline void read_current_task(struct tl_task *t)
 	read_current_args(t, task);
 }
 
-static __always_inline void remember_owner(__u64 skp)
+/*
+ * The running task as a socket's owner (no args), into map memory: zeroed
+ * first, because the string reads stop at their NUL and must not leave an
+ * earlier owner's bytes behind.
+ */
+static __always_inline void read_owner(struct tl_task *t)
 {
-	__u32 zero = 0;
-	struct tl_task *t = bpf_map_lookup_elem(&task_scratch, &zero);
-
-	if (!t)
-		return;
+	__builtin_memset(t, 0, TL_TASK_OWNER_SIZE);
 	read_task(t, bpf_get_current_task_btf());
-	bpf_map_update_elem(&sock_owner, &skp, t, BPF_ANY);
+}
+
+/*
+ * No owner known and the running task is not the actor: say only what the
+ * socket itself knows.  pid 0 and no names; uid is the socket's (sk_uid, the
+ * creator's fsuid), cgroup the one the socket was created in.
+ */
+static __always_inline void read_socket_as_task(struct tl_task *t, const struct sock *sk)
+{
+	t->uid = BPF_CORE_READ(sk, sk_uid.val);
+	t->gid = (__u32)-1;
+	t->loginuid = (__u32)-1;
+	t->sessionid = (__u32)-1;
+	t->cgroup_id = read_sock_cgroup_id(sk);
+	t->flags = TL_TASK_FROM_SOCKET | TL_TASK_NO_ARGS;
 }
 
 #endif /* TRACE_LISTEN_TASK_READ_BPF_H */

@@ -9,8 +9,8 @@
  *               > kprobe + kretprobe on the same functions     (sees io_uring)
  *               > tracepoint/syscalls/sys_{enter,exit}_*       (syscalls only)
  *   TCP states  : tp_btf > raw_tp > tracepoint/sock/inet_sock_set_state
- *   cookies     : cgroup/sock_create gives every new inet socket its cookie,
- *                 so bind (read from the sock) and close agree on it.
+ *   cookies     : cgroup/bind4 and bind6 give every bound inet socket its
+ *                 cookie, so bind (read from the sock) and close agree on it.
  *
  * One compilation unit (one object, one skeleton), split by job:
  *   maps.bpf.h        load-time settings and every shared map
@@ -55,13 +55,23 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* ---- socket cookies ---------------------------------------------------- */
 
 /*
- * Runs for every AF_INET/AF_INET6 socket created while tracing.  Asking for
- * the cookie creates it, so the bind event (read from the struct sock by a
- * tracepoint, which cannot create one) carries the same cookie as listen,
- * close and sock_diag.  Never refuses a socket.
+ * Run at every bind() of an AF_INET/AF_INET6 socket (io_uring's too), before
+ * the kernel binds it.  Asking for the cookie creates it, so the bind event
+ * (read from the struct sock by a tracepoint or kprobe, which cannot create
+ * one) carries the same cookie as listen, close and sock_diag.  At bind, not
+ * at socket creation: a client that only connect()s never pays for it, and
+ * sockets listened on without bind() get theirs at LISTEN (tp_btf).  Never
+ * refuses a bind.
  */
-SEC("cgroup/sock_create")
-int assign_cookie(struct bpf_sock *ctx)
+SEC("cgroup/bind4")
+int cookie_bind4(struct bpf_sock_addr *ctx)
+{
+	bpf_get_socket_cookie(ctx);
+	return 1;
+}
+
+SEC("cgroup/bind6")
+int cookie_bind6(struct bpf_sock_addr *ctx)
 {
 	bpf_get_socket_cookie(ctx);
 	return 1;

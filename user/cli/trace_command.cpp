@@ -38,6 +38,7 @@ std::unique_ptr<MetricsServer> start_metrics(const std::string &address, const T
         MetricsSnapshot snap;
         snap.events_by_action = c.summary.events_by_action;
         snap.ringbuf_drops = c.summary.ringbuf_drops;
+        snap.kernel_map_drops = c.summary.kernel_map_drops;
         snap.decode_errors = c.summary.decode_errors;
         snap.start_time_seconds = started;
         for (std::size_t i = 0; i < c.sinks.size(); ++i) {

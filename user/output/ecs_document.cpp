@@ -52,6 +52,13 @@ std::string_view event_type(const Event &e)
 void add_process(json &doc, const Event &e)
 {
     const tl_task &t = e.raw.task;
+    doc["trace_listen"]["attribution"] = attribution_name(t.flags);
+    if (t.flags & TL_TASK_FROM_SOCKET) {
+        // No process is known: the socket's own uid and cgroup, nothing forged.
+        doc["user"]["id"] = std::to_string(t.uid);
+        doc["trace_listen"]["cgroup_id"] = t.cgroup_id;
+        return;
+    }
     doc["process"]["pid"] = t.pid;
     doc["process"]["thread"]["id"] = t.tid;
     set_text(doc, {"process", "name"}, c_field(t.comm, sizeof t.comm));
@@ -140,8 +147,6 @@ void add_process(json &doc, const Event &e)
         }
         doc["trace_listen"]["other_holders"] = std::move(holders);
     }
-    if (t.flags & TL_TASK_FROM_OWNER)
-        doc["trace_listen"]["attribution"] = "socket-owner";
     doc["trace_listen"]["namespaces"] = {{"net", e.raw.sock.netns},
                                          {"pid", t.pidns},
                                          {"mnt", t.mntns}};
@@ -303,7 +308,8 @@ json ecs_drop_document(const DropReport &r)
     add_reporter(doc);
     doc["trace_listen"]["drops"] = {{"ringbuf_total", r.total},
                                     {"ringbuf_per_cpu", r.per_cpu},
-                                    {"userspace_total", r.userspace_dropped}};
+                                    {"userspace_total", r.userspace_dropped},
+                                    {"kernel_maps_total", r.kernel_map_dropped}};
     return doc;
 }
 
