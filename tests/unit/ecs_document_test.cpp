@@ -59,3 +59,25 @@ TEST_CASE("the table names every other process that holds a snapshot socket")
     e.extra_holders.push_back(worker);
     CHECK(table_detail(e).find("also-held-by=43,44") != std::string::npos);
 }
+
+TEST_CASE("a state change says how its process was found and names none it does not know")
+{
+    Event e = listen_on("127.0.0.1", 8080);
+    e.kind = EventKind::StateChange;
+    e.raw.kind = TL_EVENT_STATE;
+    e.raw.flags = TL_EVENT_HAS_PEER | TL_EVENT_PASSIVE_OPEN;
+    CHECK(ecs_document(e)["trace_listen"]["attribution"] == "task");
+    CHECK(ecs_document(e)["network"]["direction"] == "ingress");
+
+    e.raw.task.flags = TL_TASK_FROM_OWNER | TL_TASK_NO_ARGS;
+    CHECK(ecs_document(e)["trace_listen"]["attribution"] == "owner");
+
+    // Softirq, no owner known: the socket's uid, no process at all.
+    e.raw.task = {};
+    e.raw.task.uid = 1000;
+    e.raw.task.flags = TL_TASK_FROM_SOCKET | TL_TASK_NO_ARGS;
+    auto doc = ecs_document(e);
+    CHECK(doc["trace_listen"]["attribution"] == "socket");
+    CHECK_FALSE(doc.contains("process"));
+    CHECK(doc["user"]["id"] == "1000");
+}
