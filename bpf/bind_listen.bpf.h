@@ -143,6 +143,12 @@ static __always_inline void fexit_bind(struct socket *sock, struct sockaddr *uad
 SEC("fexit/inet_bind")
 int BPF_PROG(fexit_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
 {
+#ifdef TL_TEST_BROKEN_FEXIT
+	/* Test-only build (TRACE_LISTEN_TEST_BROKEN_FEXIT): a load from a
+	 * number, which the verifier must refuse. */
+	if (*(volatile int *)(long)addr_len)
+		return 0;
+#endif
 	fexit_bind(sock, uaddr, addr_len, ret);
 	return 0;
 }

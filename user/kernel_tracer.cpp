@@ -58,6 +58,8 @@ bool is_cookie_program(const std::string &name)
 // libbpf reports which program failed only in its log; keep the last name.
 std::mutex log_mutex;
 std::string last_failed_program;
+std::string verifier_log; // the last "-- BEGIN PROG LOAD LOG --" block
+bool in_verifier_log = false;
 
 int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -74,6 +76,17 @@ int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list args)
     if (std::regex_search(line, m, failed_prog)) {
         std::lock_guard lock(log_mutex);
         last_failed_program = m[1].str();
+    }
+    {
+        std::lock_guard lock(log_mutex);
+        if (line.find("-- BEGIN PROG LOAD LOG --") != std::string::npos) {
+            in_verifier_log = true;
+            verifier_log.clear();
+        } else if (line.find("-- END PROG LOAD LOG --") != std::string::npos) {
+            in_verifier_log = false;
+        } else if (in_verifier_log) {
+            verifier_log += line + "\n";
+        }
     }
     // Fallbacks make load failures expected; they are debug detail.
     if (level == LIBBPF_DEBUG)
@@ -206,6 +219,12 @@ KernelTracer::KernelTracer(const KernelSettings &settings)
         binds.push_back(BindHook::Kprobe);
     else
         spdlog::debug("kprobes are not available: skipping them");
+    const bool fexit_probed = !binds.empty() && binds.front() == BindHook::Fexit;
+    spdlog::debug("probed: fexit={} kprobe={} (syscall tracepoints and the TCP state hooks are "
+                  "tried in order)",
+                  fexit_probed ? "works" : "refused",
+                  std::find(binds.begin(), binds.end(), BindHook::Kprobe) != binds.end()
+                      ? "present" : "absent");
     binds.push_back(BindHook::SyscallTracepoint);
     std::vector<StateHook> states = {StateHook::TpBtf, StateHook::RawTp, StateHook::Tracepoint};
     if (settings.bind_hook != BindHook::Auto)
@@ -228,6 +247,17 @@ KernelTracer::KernelTracer(const KernelSettings &settings)
         failures += (failures.empty() ? "" : ", ") + failed +
                     (errno ? " (" + std::string(std::strerror(errno)) + ")" : "");
         const auto &bp = bind_programs(binds[bi]);
+        // The probe loaded and attached an fexit program here: a real one the
+        // verifier rejects is a bug in trace-listen, not a missing feature.
+        // Say so, with the verifier's words, instead of quietly falling back.
+        if (binds[bi] == BindHook::Fexit && fexit_probed &&
+            std::find(bp.begin(), bp.end(), failed) != bp.end() && errno != EPERM) {
+            std::lock_guard lock(log_mutex);
+            throw std::runtime_error(
+                "the kernel accepts fexit programs (probed), but the verifier rejected " + failed +
+                ": this is a trace-listen bug, please report it with this message; "
+                "--bind-hook kprobe or syscall works around it. Verifier log:\n" + verifier_log);
+        }
         if (is_cookie_program(failed) && cookies)
             cookies = false;
         else if (std::find(bp.begin(), bp.end(), failed) != bp.end())

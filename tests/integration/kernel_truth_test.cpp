@@ -388,3 +388,26 @@ TEST_CASE("a full map of bind calls in flight is counted as a drop")
             reported |= l["trace_listen"]["drops"]["kernel_maps_total"] == 1;
     CHECK(reported);
 }
+
+TEST_CASE("an fexit program the verifier rejects, where fexit works, stops the tracer with the verifier's message")
+{
+#ifndef TRACE_LISTEN_TEST_BROKEN_FEXIT
+    WARN("SKIPPED: needs a build with -DTRACE_LISTEN_TEST_BROKEN_FEXIT=ON (a deliberately broken "
+         "fexit program) on a kernel where fexit works");
+#else
+    TL_REQUIRE_BPF();
+    TracerProcess tracer({"--no-snapshot", "--log-level", "debug"}, false);
+    int rc = tracer.wait(60s);
+    std::string err = tracer.err();
+    if (err.find("probed: fexit=works") == std::string::npos) {
+        WARN("SKIPPED: fexit does not work on this kernel, so nothing can be wrongly hidden");
+        return;
+    }
+    INFO(err);
+    CHECK(rc == 1);
+    CHECK(err.find("trace-listen: error: the kernel accepts fexit programs (probed), but the "
+                   "verifier rejected fexit_inet_bind") != std::string::npos);
+    CHECK(err.find("invalid mem access") != std::string::npos);
+    CHECK(err.find("tracing;") == std::string::npos); // no quiet fall-back
+#endif
+}
