@@ -96,36 +96,35 @@ static __always_inline void listener_closed(const struct sock *sk, struct tl_soc
 }
 
 /*
- * The connection behind a state change, remembered from its first one: a
- * connect() (CLOSE -> SYN_SENT, process context: the caller owns it) or a
- * child cloned from a listener (LISTEN -> SYN_RECV, softirq: the listener's
- * owner owns it).  NULL for connections older than the tracer.
+ * The connection behind a state change, remembered by cookie.  An accepted
+ * socket is known by the listener's mark the kernel copied into it (typed
+ * hooks): its owner is the listener's.  A connect()ed one from its CLOSE ->
+ * SYN_SENT (process context: the caller owns it).  Not remembered at a
+ * child's creation (LISTEN -> SYN_RECV): older kernels (6.1) fire it before
+ * the child has its own cookie and peer.  NULL for connections older than
+ * the tracer.
  */
 static __always_inline struct conn_info *find_conn(const struct sock *sk, __u64 key, int oldstate,
 						   int newstate, bool typed)
 {
 	struct conn_info *c = bpf_map_lookup_elem(&conns, &key);
+	__u64 *listener = NULL;
 	__u32 zero = 0;
 
 	if (c)
 		return c;
-	if (oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) {
-		c = bpf_map_lookup_elem(&conn_scratch, &zero);
-		if (!c)
-			return NULL;
-		c->flags = TL_EVENT_ACTIVE_OPEN;
-		c->has_owner = task_holds_sock(sk);
-		if (c->has_owner)
-			read_owner(&c->owner);
-	} else if (oldstate == TCP_LISTEN) {
+	if (typed)
+		listener = bpf_sk_storage_get(&sk_listener, (void *)sk, 0, 0);
+	if (!listener && !(oldstate == TCP_CLOSE && newstate == TCP_SYN_SENT) &&
+	    oldstate != TCP_LISTEN)
+		return NULL;
+	c = bpf_map_lookup_elem(&conn_scratch, &zero);
+	if (!c)
+		return NULL;
+	__builtin_memset(c->pad, 0, sizeof(c->pad));
+	if (listener || oldstate == TCP_LISTEN) {
 		const struct tl_task *owner = NULL;
-		__u64 *listener = NULL;
 
-		c = bpf_map_lookup_elem(&conn_scratch, &zero);
-		if (!c)
-			return NULL;
-		if (typed)
-			listener = bpf_sk_storage_get(&sk_listener, (void *)sk, 0, 0);
 		if (listener)
 			owner = bpf_map_lookup_elem(&listener_owners, listener);
 		c->flags = TL_EVENT_PASSIVE_OPEN;
@@ -135,10 +134,14 @@ static __always_inline struct conn_info *find_conn(const struct sock *sk, __u64 
 		else
 			__builtin_memset(&c->owner, 0, TL_TASK_OWNER_SIZE);
 	} else {
-		return NULL;
+		c->flags = TL_EVENT_ACTIVE_OPEN;
+		c->has_owner = task_holds_sock(sk);
+		if (c->has_owner)
+			read_owner(&c->owner);
+		else
+			__builtin_memset(&c->owner, 0, TL_TASK_OWNER_SIZE);
 	}
-	__builtin_memset(c->pad, 0, sizeof(c->pad));
-	if (bpf_map_update_elem(&conns, &key, c, BPF_ANY))
+	if (oldstate != TCP_LISTEN && bpf_map_update_elem(&conns, &key, c, BPF_ANY))
 		count_drop(TL_DROP_MAP_FULL);
 	return c; /* the scratch copy serves this event */
 }
