@@ -182,10 +182,15 @@ std::string show(const std::vector<Json> &events)
 void wait_for_states(const TracerProcess &tracer, const std::string &ip, int port, std::size_t n)
 {
     for (int i = 0; i < 100; ++i) {
-        auto lines = tracer.json_lines();
-        if (static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), [&](const Json &j) {
-                return is_state_to(j, ip, port);
-            })) >= n)
+        // Complete lines only: the tracer may be writing the last one.
+        std::string out = tracer.out();
+        std::istringstream in(out.substr(0, out.rfind('\n') + 1));
+        std::size_t seen = 0;
+        for (std::string line; std::getline(in, line);) {
+            Json j = Json::parse(line, nullptr, false);
+            seen += !j.is_discarded() && is_state_to(j, ip, port);
+        }
+        if (seen >= n)
             return;
         std::this_thread::sleep_for(100ms);
     }
