@@ -275,7 +275,10 @@ TEST_CASE("SO_REUSEPORT pair and one port on two addresses - each accepted conne
         INFO(j.dump());
         ++checked;
         if (peer <= 0) { // 6.1 fires a child's creation before it has its peer
-            CHECK((j["process"]["pid"] == first.pid() || j["process"]["pid"] == second.pid()));
+            if (there)
+                CHECK(j["process"]["pid"] == on_other_address.pid());
+            else
+                CHECK((j["process"]["pid"] == first.pid() || j["process"]["pid"] == second.pid()));
             continue;
         }
         pid_t expected = there                    ? on_other_address.pid()
