@@ -108,4 +108,23 @@ static __always_inline void read_audit_ids(const struct task_struct *task, __u32
 	}
 }
 
+/*
+ * The cgroup v2 id a socket was created in.  sock_cgroup_data became a plain
+ * cgroup pointer in v5.15 (8520e224f547 "bpf, cgroups: Fix cgroup v2
+ * fallback on v1/v2 mixed mode"); before, the pointer shared a union with the
+ * v1 bit-fields: report 0 (unknown) there.
+ */
+struct sock_cgroup_data___v5_15 {
+	struct cgroup *cgroup;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 read_sock_cgroup_id(const struct sock *sk)
+{
+	const struct sock_cgroup_data___v5_15 *cd = (const void *)&sk->sk_cgrp_data;
+
+	if (!bpf_core_field_exists(cd->cgroup))
+		return 0;
+	return BPF_CORE_READ(cd, cgroup, kn, id);
+}
+
 #endif /* TRACE_LISTEN_COMPAT_BPF_H */

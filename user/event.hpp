@@ -75,12 +75,23 @@ struct Event {
 };
 
 // Ring-buffer reservations that failed, as counted by the kernel per CPU.
+// How the kernel determined an event's process (trace_listen.attribution).
+inline const char *attribution_name(std::uint16_t task_flags)
+{
+    if (task_flags & TL_TASK_FROM_OWNER)
+        return "owner";  // the socket's recorded owner (listener or connect() caller)
+    if (task_flags & TL_TASK_FROM_SOCKET)
+        return "socket"; // only what the socket knows: no process
+    return "task";       // the running task, which made the call
+}
+
 struct DropReport {
     std::int64_t wall_time_ns = 0;
     std::uint64_t sequence = 0;
     std::vector<std::uint64_t> per_cpu;
     std::uint64_t total = 0;
     std::uint64_t userspace_dropped = 0; // e.g. sink queues, by later stages
+    std::uint64_t kernel_map_dropped = 0; // a kernel map was full (pending calls, listeners)
 };
 
 } // namespace tl

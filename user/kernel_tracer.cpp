@@ -3,6 +3,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -49,11 +50,16 @@ std::string state_program(StateHook hook)
     }
 }
 
-constexpr const char *cookie_program = "assign_cookie";
+bool is_cookie_program(const std::string &name)
+{
+    return name == "cookie_bind4" || name == "cookie_bind6";
+}
 
 // libbpf reports which program failed only in its log; keep the last name.
 std::mutex log_mutex;
 std::string last_failed_program;
+std::string verifier_log; // the last "-- BEGIN PROG LOAD LOG --" block
+bool in_verifier_log = false;
 
 int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list args)
 {
@@ -70,6 +76,17 @@ int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list args)
     if (std::regex_search(line, m, failed_prog)) {
         std::lock_guard lock(log_mutex);
         last_failed_program = m[1].str();
+    }
+    {
+        std::lock_guard lock(log_mutex);
+        if (line.find("-- BEGIN PROG LOAD LOG --") != std::string::npos) {
+            in_verifier_log = true;
+            verifier_log.clear();
+        } else if (line.find("-- END PROG LOAD LOG --") != std::string::npos) {
+            in_verifier_log = false;
+        } else if (in_verifier_log) {
+            verifier_log += line + "\n";
+        }
     }
     // Fallbacks make load failures expected; they are debug detail.
     if (level == LIBBPF_DEBUG)
@@ -103,6 +120,27 @@ InetFlagBits read_inet_flag_bits(const btf *btf)
         }
     }
     return bits;
+}
+
+// The oldest kernel supported is 5.11 (README "Oldest kernel"): say which
+// of its features this one lacks instead of failing in the verifier later.
+// Probed rather than read from the version: distributions backport.
+void require_kernel_floor(const btf *vmlinux)
+{
+    std::string missing;
+    if (!vmlinux)
+        missing = "kernel BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)";
+    else if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) != 1)
+        missing = "the BPF ring buffer (Linux 5.8)";
+    else if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf,
+                                     nullptr) != 1)
+        missing = "bpf_get_current_task_btf() (Linux 5.11)";
+    if (missing.empty())
+        return;
+    utsname u{};
+    uname(&u);
+    throw std::runtime_error("trace-listen needs Linux 5.11 or newer with BTF; this kernel (" +
+                             std::string(u.release) + ") lacks " + missing);
 }
 
 bool wants_tracefs(BindHook bind, StateHook state)
@@ -139,12 +177,15 @@ std::string ActiveHooks::describe() const
 {
     std::string s = "hooks: bind/listen=" + std::string(bind_hook_name(bind)) +
                     " tcp-state=" + std::string(state_hook_name(state)) +
-                    " cookies=" + (cookies_at_create ? "cgroup/sock_create" : "read-only");
+                    " cookies=" + (cookies_at_create ? "cgroup/bind" : "read-only");
     std::vector<std::string> blind;
     if (bind == BindHook::SyscallTracepoint)
         blind.emplace_back("binds/listens not made by bind()/listen() syscalls (io_uring, in-kernel)");
     if (!cookies_at_create)
         blind.emplace_back("cookies of sockets never listened on (bind may show cookie 0)");
+    if (state != StateHook::TpBtf)
+        blind.emplace_back("owners of accepted connections (state changes in softirq say "
+                           "only what the socket knows)");
     if (state != StateHook::TpBtf)
         blind.emplace_back("cookies of sockets created before start");
     if (!blind.empty()) {
@@ -167,6 +208,7 @@ KernelTracer::KernelTracer(const KernelSettings &settings)
         // Freed before the load, in which libbpf parses the BTF again:
         // two parsed copies at once would double the start-up memory peak.
         std::unique_ptr<btf, void (*)(btf *)> vmlinux(btf__load_vmlinux_btf(), btf__free);
+        require_kernel_floor(vmlinux.get());
         inet_flag_bits_ = read_inet_flag_bits(vmlinux.get());
         if (kernel_allows_fexit(vmlinux.get()))
             binds.push_back(BindHook::Fexit);
@@ -177,6 +219,12 @@ KernelTracer::KernelTracer(const KernelSettings &settings)
         binds.push_back(BindHook::Kprobe);
     else
         spdlog::debug("kprobes are not available: skipping them");
+    const bool fexit_probed = !binds.empty() && binds.front() == BindHook::Fexit;
+    spdlog::debug("probed: fexit={} kprobe={} (syscall tracepoints and the TCP state hooks are "
+                  "tried in order)",
+                  fexit_probed ? "works" : "refused",
+                  std::find(binds.begin(), binds.end(), BindHook::Kprobe) != binds.end()
+                      ? "present" : "absent");
     binds.push_back(BindHook::SyscallTracepoint);
     std::vector<StateHook> states = {StateHook::TpBtf, StateHook::RawTp, StateHook::Tracepoint};
     if (settings.bind_hook != BindHook::Auto)
@@ -199,7 +247,18 @@ KernelTracer::KernelTracer(const KernelSettings &settings)
         failures += (failures.empty() ? "" : ", ") + failed +
                     (errno ? " (" + std::string(std::strerror(errno)) + ")" : "");
         const auto &bp = bind_programs(binds[bi]);
-        if (failed == cookie_program && cookies)
+        // The probe loaded and attached an fexit program here: a real one the
+        // verifier rejects is a bug in trace-listen, not a missing feature.
+        // Say so, with the verifier's words, instead of quietly falling back.
+        if (binds[bi] == BindHook::Fexit && fexit_probed &&
+            std::find(bp.begin(), bp.end(), failed) != bp.end() && errno != EPERM) {
+            std::lock_guard lock(log_mutex);
+            throw std::runtime_error(
+                "the kernel accepts fexit programs (probed), but the verifier rejected " + failed +
+                ": this is a trace-listen bug, please report it with this message; "
+                "--bind-hook kprobe or syscall works around it. Verifier log:\n" + verifier_log);
+        }
+        if (is_cookie_program(failed) && cookies)
             cookies = false;
         else if (std::find(bp.begin(), bp.end(), failed) != bp.end())
             ++bi;
@@ -252,6 +311,10 @@ bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook st
     ro->inet_flags_transparent_bit = inet_flag_bits_.transparent;
     ro->inet_flags_bind_address_no_port_bit = inet_flag_bits_.bind_address_no_port;
     bpf_map__set_max_entries(skel_->maps.events, s.ringbuf_bytes);
+    if (s.pending_map_entries) {
+        bpf_map__set_max_entries(skel_->maps.pending_bind, s.pending_map_entries);
+        bpf_map__set_max_entries(skel_->maps.pending_listen, s.pending_map_entries);
+    }
     // A batch larger than half the buffer would only ever wake on overflow.
     ro->wakeup_batch_bytes = std::min<std::uint64_t>(
         std::uint64_t{s.wakeup_batch} * (sizeof(tl_event) + 8), s.ringbuf_bytes / 2);
@@ -264,7 +327,7 @@ bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook st
         std::string name = bpf_program__name(prog);
         bool on = name == wanted_state ||
                   std::find(wanted_bind.begin(), wanted_bind.end(), name) != wanted_bind.end() ||
-                  (name == cookie_program && hooks_.cookies_at_create);
+                  (is_cookie_program(name) && hooks_.cookies_at_create);
         bpf_program__set_autoload(prog, on);
     }
 
@@ -290,7 +353,7 @@ bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook st
             continue;
         std::string name = bpf_program__name(prog);
         bpf_link *link = nullptr;
-        if (name == cookie_program) {
+        if (is_cookie_program(name)) {
             if (cgroup_fd_ < 0)
                 cgroup_fd_ = open(cgroup2_root().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             link = cgroup_fd_ >= 0 ? bpf_program__attach_cgroup(prog, cgroup_fd_) : nullptr;
@@ -309,14 +372,44 @@ bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook st
 
 int KernelTracer::ringbuf_fd() const { return bpf_map__fd(skel_->maps.events); }
 
-std::vector<std::uint64_t> KernelTracer::ringbuf_drops() const
+namespace {
+
+std::vector<std::uint64_t> per_cpu_counter(const bpf_map *map, __u32 key)
 {
     int ncpu = libbpf_num_possible_cpus();
     std::vector<std::uint64_t> per_cpu(ncpu > 0 ? ncpu : 1, 0);
-    __u32 key = 0;
-    bpf_map__lookup_elem(skel_->maps.ringbuf_drops, &key, sizeof key, per_cpu.data(),
+    bpf_map__lookup_elem(map, &key, sizeof key, per_cpu.data(),
                          per_cpu.size() * sizeof(std::uint64_t), 0);
     return per_cpu;
+}
+
+} // namespace
+
+std::uint64_t KernelTracer::map_full_drops() const
+{
+    auto per_cpu = per_cpu_counter(skel_->maps.ringbuf_drops, 1); // TL_DROP_MAP_FULL
+    std::uint64_t total = 0;
+    for (auto n : per_cpu)
+        total += n;
+    return total;
+}
+
+bool KernelTracer::seed_listener_owner(std::uint64_t cookie, const tl_task &owner, int socket_fd)
+{
+    if (bpf_map__update_elem(skel_->maps.listener_owners, &cookie, sizeof cookie, &owner,
+                             TL_TASK_OWNER_SIZE, BPF_ANY) != 0)
+        return false;
+    // Socket storage is keyed by a socket fd of the caller.
+    if (socket_fd >= 0 && hooks_.state == StateHook::TpBtf &&
+        bpf_map__update_elem(skel_->maps.sk_listener, &socket_fd, sizeof socket_fd, &cookie,
+                             sizeof cookie, BPF_ANY) != 0)
+        return false;
+    return true;
+}
+
+std::vector<std::uint64_t> KernelTracer::ringbuf_drops() const
+{
+    return per_cpu_counter(skel_->maps.ringbuf_drops, 0); // TL_DROP_RINGBUF
 }
 
 } // namespace tl

@@ -9,6 +9,7 @@
 #include <vector>
 
 struct trace_listen_bpf;
+struct tl_task;
 struct bpf_link;
 
 namespace tl {
@@ -31,6 +32,7 @@ struct KernelSettings {
     std::vector<std::uint16_t> ports;
     std::uint32_t ringbuf_bytes = 4u << 20;
     std::uint32_t wakeup_batch = 0; // records per reader wake-up; 0: wake for each
+    std::uint32_t pending_map_entries = 0; // bind/listen calls in flight; 0: default (tests)
     BindHook bind_hook = BindHook::Auto;
     StateHook state_hook = StateHook::Auto;
 };
@@ -73,6 +75,12 @@ public:
     int ringbuf_fd() const;
     // Failed ring-buffer reservations so far, per possible CPU.
     std::vector<std::uint64_t> ringbuf_drops() const;
+    // Events lost because a kernel map was full (pending calls, listeners).
+    std::uint64_t map_full_drops() const;
+    // Makes a listener older than the tracer own the connections it accepts:
+    // its owner by cookie and, given a socket fd of it, its mark on the
+    // socket (copied by the kernel into each accepted socket).
+    bool seed_listener_owner(std::uint64_t cookie, const tl_task &owner, int socket_fd);
 
 private:
     bool try_load(const KernelSettings &settings, BindHook bind, StateHook state,

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "event_decode.hpp"
+#include "owner_seeding.hpp"
 #include "output/event_text.hpp"
 #include "ring_reader.hpp"
 #include "service_notify.hpp"
@@ -26,8 +27,8 @@ std::string SessionSummary::line() const
     }
     if (events_by_action.empty())
         out += " none";
-    out += fmt::format(" (total {}); drops: ring-buffer={} sinks={}", total, ringbuf_drops,
-                       sink_drops);
+    out += fmt::format(" (total {}); drops: ring-buffer={} sinks={} kernel-maps={}", total,
+                       ringbuf_drops, sink_drops, kernel_map_drops);
     if (decode_errors)
         out += fmt::format(" malformed-records={}", decode_errors);
     return out;
@@ -60,6 +61,9 @@ void TraceSession::add_enricher(std::unique_ptr<Enricher> enricher)
 
 void TraceSession::add_initial_events(std::vector<Event> events)
 {
+    // Listeners older than the tracer own the connections they accept.
+    if (kernel_ && options_.kernel.state_changes)
+        seed_listener_owners(*kernel_, events);
     if (initial_events_.empty()) {
         initial_events_ = std::move(events); // no second copy of a large snapshot
         return;
@@ -138,6 +142,7 @@ void TraceSession::report_drops_if_changed()
 {
     auto per_cpu = kernel_->ringbuf_drops();
     std::uint64_t total = std::accumulate(per_cpu.begin(), per_cpu.end(), std::uint64_t{0});
+    std::uint64_t map_drops = kernel_->map_full_drops();
     std::uint64_t sink_drops = 0;
     {
         std::lock_guard lock(counters_mutex_);
@@ -147,14 +152,17 @@ void TraceSession::report_drops_if_changed()
             sink_drops += sink_counters_.back().stats.dropped;
         }
     }
-    if (total == last_drop_total_ && sink_drops == last_sink_drops_)
+    if (total == last_drop_total_ && sink_drops == last_sink_drops_ &&
+        map_drops == last_map_drops_)
         return;
     last_drop_total_ = total;
     last_sink_drops_ = sink_drops;
+    last_map_drops_ = map_drops;
     {
         std::lock_guard lock(counters_mutex_);
         summary_.ringbuf_drops = total;
         summary_.sink_drops = sink_drops;
+        summary_.kernel_map_drops = map_drops;
     }
     DropReport report;
     report.wall_time_ns = wall_now_ns();
@@ -162,6 +170,7 @@ void TraceSession::report_drops_if_changed()
     report.per_cpu = std::move(per_cpu);
     report.total = total;
     report.userspace_dropped = sink_drops;
+    report.kernel_map_dropped = map_drops;
     for (auto &sink : sinks_)
         sink->write(report);
 }

@@ -32,6 +32,7 @@ struct SessionSummary {
     std::map<std::string, std::uint64_t> events_by_action;
     std::uint64_t ringbuf_drops = 0;
     std::uint64_t sink_drops = 0;
+    std::uint64_t kernel_map_drops = 0; // a kernel map was full (pending calls, listeners)
     std::uint64_t decode_errors = 0;
     std::string line() const; // "events: socket-bind=3 ...; drops: ring-buffer=0 sinks=0"
 };
@@ -87,6 +88,7 @@ private:
     std::uint64_t emitted_ = 0;
     std::uint64_t last_drop_total_ = 0;
     std::uint64_t last_sink_drops_ = 0;
+    std::uint64_t last_map_drops_ = 0;
     SessionSummary summary_;
     mutable std::mutex counters_mutex_; // guards summary_ and sink_counters_ against counters()
     std::vector<SinkCounters> sink_counters_;

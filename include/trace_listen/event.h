@@ -51,6 +51,9 @@ enum tl_task_flag {
 	TL_TASK_FROM_OWNER = 1 << 1,   /* copied from the socket's recorded owner,
 					  not read from the running task */
 	TL_TASK_NO_ARGS = 1 << 2,      /* args not captured (not process context) */
+	TL_TASK_FROM_SOCKET = 1 << 3,  /* no known owner, and the running task is
+					  not the actor (softirq): only what the
+					  socket knows (uid, cgroup); pid 0 */
 };
 
 /* tl_event.flags */

@@ -8,6 +8,8 @@
 //                              (P forking workers, default 1); children are named tl-bench-child
 //   listen_load hold N         N listeners kept open until stdin closes
 //   listen_load paced N RATE   N listeners at RATE/s; prints "port PORT WALL_NS" before each listen()
+//   listen_load connect N      a busy server: N x (connect, accept, close both) on loopback to a
+//                              listener made before the pid line (so before a tracer starts)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
@@ -168,6 +170,42 @@ void paced(long n, double rate)
     }
 }
 
+int loopback_listener()
+{
+    int fd = bound_socket();
+    if (listen(fd, 128) != 0)
+        die("listen");
+    return fd;
+}
+
+void connections(int listener, long n)
+{
+    sockaddr_in to{};
+    socklen_t len = sizeof to;
+    getsockname(listener, reinterpret_cast<sockaddr *>(&to), &len);
+    auto start = now_ns(CLOCK_MONOTONIC);
+    auto cpu_start = cpu_ns();
+    for (long i = 0; i < n; ++i) {
+        int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (c < 0)
+            die("socket");
+        if (connect(c, reinterpret_cast<sockaddr *>(&to), sizeof to) != 0)
+            die("connect");
+        int a = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+        if (a < 0)
+            die("accept");
+        // The server closes first, as HTTP servers do: TIME_WAIT stays on the
+        // listener's port, so a long loop does not run out of ephemeral ports.
+        close(a);
+        close(c);
+    }
+    auto elapsed = now_ns(CLOCK_MONOTONIC) - start;
+    auto cpu = cpu_ns() - cpu_start;
+    std::printf("iterations %ld\nelapsed_ns %lld\nns_per_iteration %.1f\ncpu_ns_per_iteration %.1f\n",
+                n, static_cast<long long>(elapsed), double(elapsed) / double(n),
+                double(cpu) / double(n));
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -179,9 +217,11 @@ int main(int argc, char **argv)
         args.erase(args.begin());
     }
     if (args.size() < 2) {
-        std::fprintf(stderr, "usage: listen_load [--wait] loop N | fork N [P] | hold N | paced N RATE\n");
+        std::fprintf(stderr, "usage: listen_load [--wait] loop N | fork N [P] | hold N | paced N RATE | connect N\n");
         return 2;
     }
+    // The busy server's listener predates the tracer, as on a real host.
+    int listener = args[0] == "connect" ? loopback_listener() : -1;
     std::printf("pid %d\n", getpid());
     std::fflush(stdout);
     if (wait) {
@@ -200,6 +240,8 @@ int main(int argc, char **argv)
         forks(n, args.size() > 2 ? std::atoi(args[2].c_str()) : 1);
     else if (mode == "hold")
         hold(n);
+    else if (mode == "connect")
+        connections(listener, n);
     else if (mode == "paced" && args.size() > 2)
         paced(n, std::atof(args[2].c_str()));
     else {

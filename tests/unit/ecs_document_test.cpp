@@ -84,3 +84,25 @@ TEST_CASE("a kernel timestamp near 2^63 does not overflow into the past")
     CHECK(monotonic_to_wall_ns(~0ULL) == INT64_MAX);
     CHECK(monotonic_to_wall_ns(0) > 0);
 }
+
+TEST_CASE("a state change says how its process was found and names none it does not know")
+{
+    Event e = listen_on("127.0.0.1", 8080);
+    e.kind = EventKind::StateChange;
+    e.raw.kind = TL_EVENT_STATE;
+    e.raw.flags = TL_EVENT_HAS_PEER | TL_EVENT_PASSIVE_OPEN;
+    CHECK(ecs_document(e)["trace_listen"]["attribution"] == "task");
+    CHECK(ecs_document(e)["network"]["direction"] == "ingress");
+
+    e.raw.task.flags = TL_TASK_FROM_OWNER | TL_TASK_NO_ARGS;
+    CHECK(ecs_document(e)["trace_listen"]["attribution"] == "owner");
+
+    // Softirq, no owner known: the socket's uid, no process at all.
+    e.raw.task = {};
+    e.raw.task.uid = 1000;
+    e.raw.task.flags = TL_TASK_FROM_SOCKET | TL_TASK_NO_ARGS;
+    auto doc = ecs_document(e);
+    CHECK(doc["trace_listen"]["attribution"] == "socket");
+    CHECK_FALSE(doc.contains("process"));
+    CHECK(doc["user"]["id"] == "1000");
+}

@@ -37,6 +37,7 @@ std::unique_ptr<MetricsServer> start_metrics(const std::string &address,
         MetricsSnapshot snap;
         snap.events_by_action = c.summary.events_by_action;
         snap.ringbuf_drops = c.summary.ringbuf_drops;
+        snap.kernel_map_drops = c.summary.kernel_map_drops;
         snap.decode_errors = c.summary.decode_errors;
         snap.start_time_seconds = started;
         for (std::size_t i = 0; i < c.sinks.size(); ++i) {
@@ -98,17 +99,19 @@ void announce_tracing(const std::string &prefix)
 
 int loss_exit_code(const SessionSummary &summary, bool allow_loss)
 {
-    std::uint64_t lost = summary.ringbuf_drops + summary.sink_drops;
+    std::uint64_t lost = summary.ringbuf_drops + summary.sink_drops + summary.kernel_map_drops;
     if (!lost)
         return exit_ok;
     if (allow_loss) {
-        spdlog::warn("{} event(s) lost (ring buffer {}, sinks {}); exit 0 as --allow-loss asks",
-                     lost, summary.ringbuf_drops, summary.sink_drops);
+        spdlog::warn("{} event(s) lost (ring buffer {}, kernel maps {}, sinks {}); exit 0 as "
+                     "--allow-loss asks",
+                     lost, summary.ringbuf_drops, summary.kernel_map_drops, summary.sink_drops);
         return exit_ok;
     }
-    spdlog::error("{} event(s) lost (ring buffer {}, sinks {}): exit {}; a larger --ringbuf-size "
-                  "or sink queue may help, --allow-loss accepts loss",
-                  lost, summary.ringbuf_drops, summary.sink_drops, exit_lost);
+    spdlog::error("{} event(s) lost (ring buffer {}, kernel maps {}, sinks {}): exit {}; a larger "
+                  "--ringbuf-size or sink queue may help, --allow-loss accepts loss",
+                  lost, summary.ringbuf_drops, summary.kernel_map_drops, summary.sink_drops,
+                  exit_lost);
     return exit_lost;
 }
 

@@ -145,6 +145,9 @@ void add_trace_flags(CLI::App &app, TraceFlags &t)
         ->check(CLI::IsMember({"auto", "fexit", "kprobe", "syscall"}));
     app.add_option("--state-hook", t.state_hook, "Force the TCP state hook")
         ->check(CLI::IsMember({"auto", "tp_btf", "raw_tp", "tracepoint"}));
+    // Tests only (hidden): a tiny map of bind/listen calls in flight, to prove
+    // that a full one is counted, not silent.
+    app.add_option("--pending-map-size", t.pending_map_entries)->group("")->check(CLI::Range(1, 1 << 20));
     app.add_flag("--no-args", t.no_args, "Do not capture command lines in the kernel");
     app.add_flag("--no-snapshot", t.no_snapshot, "Do not report sockets that listen already");
     app.add_option("--ancestors", t.ancestor_depth, "Ancestor chain depth (default 4)")
@@ -200,6 +203,7 @@ SessionOptions to_session_options(const TraceFlags &t)
     options.kernel.ringbuf_bytes = ring_buffer_size(t.ringbuf_size);
     options.kernel.wakeup_batch = t.wakeup_batch;
     options.kernel.capture_args = !t.no_args;
+    options.kernel.pending_map_entries = t.pending_map_entries;
     options.kernel.bind_hook = t.bind_hook == "fexit"    ? BindHook::Fexit
                                : t.bind_hook == "kprobe" ? BindHook::Kprobe
                                : t.bind_hook == "syscall" ? BindHook::SyscallTracepoint

@@ -27,6 +27,7 @@ struct TraceFlags {
     double duration_s = 0;
     std::uint64_t count = 0;
     std::string ringbuf_size = "4M";
+    unsigned pending_map_entries = 0; // hidden, for tests: bind/listen calls in flight
     std::uint32_t wakeup_batch = 0;   // records per reader wake-up, 0: each
     std::string bind_hook = "auto";
     std::string state_hook = "auto";

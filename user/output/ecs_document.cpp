@@ -52,11 +52,18 @@ std::string_view event_type(const Event &e)
 void add_process(json &doc, const Event &e)
 {
     const tl_task &t = e.raw.task;
-    if (!has_process(e)) {
-        // No process holds it (kernel-owned, or its holder's fds unreadable):
-        // no process, user or group fields rather than an empty name and pid 0.
+    doc["trace_listen"]["attribution"] = attribution_name(t.flags);
+    if (!has_process(e) || (t.flags & TL_TASK_FROM_SOCKET)) {
+        // No process is known (kernel-owned, its holder's fds unreadable, or a
+        // softirq transition with no recorded owner): no process, user or group
+        // fields rather than an empty name and pid 0; what the socket itself
+        // tells, nothing forged.
         doc["trace_listen"]["no_process"] = true;
         doc["trace_listen"]["namespaces"] = {{"net", e.raw.sock.netns}};
+        if (t.flags & TL_TASK_FROM_SOCKET) {
+            doc["user"]["id"] = std::to_string(t.uid);
+            doc["trace_listen"]["cgroup_id"] = t.cgroup_id;
+        }
         return;
     }
     doc["process"]["pid"] = t.pid;
@@ -147,8 +154,6 @@ void add_process(json &doc, const Event &e)
         }
         doc["trace_listen"]["other_holders"] = std::move(holders);
     }
-    if (t.flags & TL_TASK_FROM_OWNER)
-        doc["trace_listen"]["attribution"] = "socket-owner";
     doc["trace_listen"]["namespaces"] = {{"net", e.raw.sock.netns},
                                          {"pid", t.pidns},
                                          {"mnt", t.mntns}};
@@ -319,7 +324,8 @@ json ecs_drop_document(const DropReport &r)
     add_reporter(doc);
     doc["trace_listen"]["drops"] = {{"ringbuf_total", r.total},
                                     {"ringbuf_per_cpu", r.per_cpu},
-                                    {"userspace_total", r.userspace_dropped}};
+                                    {"userspace_total", r.userspace_dropped},
+                                    {"kernel_maps_total", r.kernel_map_dropped}};
     return doc;
 }
 

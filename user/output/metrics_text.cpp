@@ -55,8 +55,11 @@ std::string prometheus_text(const MetricsSnapshot &s)
         sink_drops += sink.stats.dropped;
     family(out, "trace_listen_dropped_total", "counter",
            "Events or records lost, by cause: ring_buffer (kernel side, full), "
+           "kernel_map_full (a kernel map of calls in flight or listeners was full), "
            "malformed_record (could not be decoded), sink (not delivered by a sink).");
     out += fmt::format("trace_listen_dropped_total{{cause=\"ring_buffer\"}} {}\n", s.ringbuf_drops);
+    out += fmt::format("trace_listen_dropped_total{{cause=\"kernel_map_full\"}} {}\n",
+                       s.kernel_map_drops);
     out += fmt::format("trace_listen_dropped_total{{cause=\"malformed_record\"}} {}\n",
                        s.decode_errors);
     out += fmt::format("trace_listen_dropped_total{{cause=\"sink\"}} {}\n", sink_drops);

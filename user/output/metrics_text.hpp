@@ -21,6 +21,7 @@ struct SinkMetrics {
 struct MetricsSnapshot {
     std::map<std::string, std::uint64_t> events_by_action;
     std::uint64_t ringbuf_drops = 0;
+    std::uint64_t kernel_map_drops = 0;
     std::uint64_t decode_errors = 0;
     std::vector<SinkMetrics> sinks;
     double start_time_seconds = 0;

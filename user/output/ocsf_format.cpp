@@ -80,6 +80,11 @@ json endpoint(std::uint16_t family, const std::uint8_t (&addr)[16], std::uint16_
 void add_process(json &doc, const Event &e)
 {
     const tl_task &t = e.raw.task;
+    doc["unmapped"]["trace_listen"]["attribution"] = attribution_name(t.flags);
+    if (t.flags & TL_TASK_FROM_SOCKET) {
+        doc["actor"]["user"]["uid"] = std::to_string(t.uid);
+        return;
+    }
     json &p = doc["actor"]["process"];
     p["pid"] = t.pid;
     p["tid"] = t.tid;
@@ -217,7 +222,8 @@ json ocsf_drop_document(const DropReport &r)
                                        {"drops",
                                         {{"ringbuf_total", r.total},
                                          {"ringbuf_per_cpu", r.per_cpu},
-                                         {"userspace_total", r.userspace_dropped}}}};
+                                         {"userspace_total", r.userspace_dropped},
+                                         {"kernel_maps_total", r.kernel_map_dropped}}}};
     return doc;
 }
 

@@ -166,7 +166,8 @@ std::vector<SyslogElement> syslog_sd_for(const DropReport &r)
     SyslogElement ev{event_sd_id,
                      {{"action", "events-dropped"},
                       {"ringbuf_total", std::to_string(r.total)},
-                      {"userspace_total", std::to_string(r.userspace_dropped)}}};
+                      {"userspace_total", std::to_string(r.userspace_dropped)},
+                      {"kernel_maps_total", std::to_string(r.kernel_map_dropped)}}};
     return {origin(), meta(r.sequence), std::move(ev)};
 }
 
