@@ -2,6 +2,7 @@
 // adds (wall-clock time, sequence number, enrichment).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -81,6 +82,8 @@ struct DropReport {
     std::vector<std::uint64_t> per_cpu;
     std::uint64_t total = 0;
     std::uint64_t userspace_dropped = 0; // e.g. sink queues, by later stages
+    // total split by ring class (enum tl_ring_class): priority, routine.
+    std::array<std::uint64_t, TL_CLASS_COUNT> dropped_by_class{};
 };
 
 } // namespace tl

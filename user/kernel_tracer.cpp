@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
@@ -27,7 +28,7 @@ namespace {
 const std::vector<std::string> &bind_programs(BindHook hook)
 {
     static const std::vector<std::string> fexit{"fexit_inet_bind", "fexit_inet6_bind",
-                                                "fexit_inet_listen"};
+                                                "fentry_inet_listen", "fexit_inet_listen"};
     static const std::vector<std::string> kprobe{
         "kprobe_inet_bind",   "kprobe_inet6_bind",  "kretprobe_inet_bind",
         "kretprobe_inet6_bind", "kprobe_inet_listen", "kretprobe_inet_listen"};
@@ -47,6 +48,31 @@ std::string state_program(StateHook hook)
     case StateHook::RawTp: return "raw_tp_state";
     default: return "tp_state";
     }
+}
+
+// io_uring's bind/listen requests: reported from its tracepoints where the
+// syscall tracepoints are the bind/listen hooks, else only marked as io_uring.
+const std::vector<std::string> &uring_programs(UringHook hook)
+{
+    static const std::vector<std::string> tp_btf{"tp_btf_uring_submit", "tp_btf_uring_complete"};
+    static const std::vector<std::string> raw_tp{"raw_tp_uring_submit", "raw_tp_uring_complete"};
+    static const std::vector<std::string> none;
+    switch (hook) {
+    case UringHook::TpBtf: return tp_btf;
+    case UringHook::RawTp: return raw_tp;
+    default: return none;
+    }
+}
+
+// The priority ring buffer: an eighth of the routine one, 64 KiB to 1 MiB
+// (a power of two, as the routine size is).  64 KiB holds about 90 events:
+// a burst of exposed listeners closing at once while the reader is busy with
+// a flood in the routine buffer.
+std::uint32_t priority_ringbuf_bytes(std::uint32_t routine_bytes)
+{
+    const std::uint32_t page = static_cast<std::uint32_t>(sysconf(_SC_PAGESIZE));
+    return std::clamp<std::uint32_t>(routine_bytes / 8, std::max<std::uint32_t>(page, 64u << 10),
+                                     1u << 20);
 }
 
 constexpr const char *cookie_program = "assign_cookie";
@@ -135,14 +161,29 @@ std::string_view state_hook_name(StateHook hook)
     }
 }
 
+std::string_view uring_hook_name(UringHook hook)
+{
+    switch (hook) {
+    case UringHook::TpBtf: return "tp_btf";
+    case UringHook::RawTp: return "raw_tp";
+    default: return "none";
+    }
+}
+
 std::string ActiveHooks::describe() const
 {
     std::string s = "hooks: bind/listen=" + std::string(bind_hook_name(bind)) +
                     " tcp-state=" + std::string(state_hook_name(state)) +
+                    " io_uring=" + std::string(uring_hook_name(uring)) +
                     " cookies=" + (cookies_at_create ? "cgroup/sock_create" : "read-only");
     std::vector<std::string> blind;
-    if (bind == BindHook::SyscallTracepoint)
-        blind.emplace_back("binds/listens not made by bind()/listen() syscalls (io_uring, in-kernel)");
+    // Listens made any other way reach the TCP state tracepoint (via=kernel);
+    // binds have no such catch-all.
+    if (bind == BindHook::SyscallTracepoint) {
+        blind.emplace_back("binds made inside the kernel");
+        if (uring == UringHook::None)
+            blind.emplace_back("io_uring binds (its listens show as via=kernel)");
+    }
     if (!cookies_at_create)
         blind.emplace_back("cookies of sockets never listened on (bind may show cookie 0)");
     if (state != StateHook::TpBtf)
@@ -179,27 +220,32 @@ KernelTracer::KernelTracer(const KernelSettings &settings)
         spdlog::debug("kprobes are not available: skipping them");
     binds.push_back(BindHook::SyscallTracepoint);
     std::vector<StateHook> states = {StateHook::TpBtf, StateHook::RawTp, StateHook::Tracepoint};
+    const std::vector<UringHook> urings = {UringHook::TpBtf, UringHook::RawTp, UringHook::None};
     if (settings.bind_hook != BindHook::Auto)
         binds = {settings.bind_hook};
     if (settings.state_hook != StateHook::Auto)
         states = {settings.state_hook};
 
-    std::size_t bi = 0, si = 0;
+    std::size_t bi = 0, si = 0, ui = 0;
     bool cookies = true;
     std::string failures;
     while (bi < binds.size() && si < states.size()) {
         std::string failed;
         hooks_.cookies_at_create = cookies;
         errno = 0;
-        if (try_load(settings, binds[bi], states[si], failed)) {
+        if (try_load(settings, binds[bi], states[si], urings[ui], failed)) {
             hooks_.bind = binds[bi];
             hooks_.state = states[si];
+            hooks_.uring = urings[ui];
             return;
         }
         failures += (failures.empty() ? "" : ", ") + failed +
                     (errno ? " (" + std::string(std::strerror(errno)) + ")" : "");
         const auto &bp = bind_programs(binds[bi]);
-        if (failed == cookie_program && cookies)
+        const auto &up = uring_programs(urings[ui]);
+        if (std::find(up.begin(), up.end(), failed) != up.end())
+            ++ui; // None loads nothing: ui stays in range
+        else if (failed == cookie_program && cookies)
             cookies = false;
         else if (std::find(bp.begin(), bp.end(), failed) != bp.end())
             ++bi;
@@ -226,7 +272,7 @@ KernelTracer::~KernelTracer()
 }
 
 bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook state,
-                            std::string &failed_program)
+                            UringHook uring, std::string &failed_program)
 {
     links_.clear();
     skel_.reset(trace_listen_bpf__open());
@@ -252,11 +298,15 @@ bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook st
     ro->inet_flags_transparent_bit = inet_flag_bits_.transparent;
     ro->inet_flags_bind_address_no_port_bit = inet_flag_bits_.bind_address_no_port;
     bpf_map__set_max_entries(skel_->maps.events, s.ringbuf_bytes);
+    bpf_map__set_max_entries(skel_->maps.priority_events, priority_ringbuf_bytes(s.ringbuf_bytes));
+    // fexit and kprobes on inet_* already report io_uring's calls.
+    ro->uring_emits = bind == BindHook::SyscallTracepoint;
     // A batch larger than half the buffer would only ever wake on overflow.
     ro->wakeup_batch_bytes = std::min<std::uint64_t>(
         std::uint64_t{s.wakeup_batch} * (sizeof(tl_event) + 8), s.ringbuf_bytes / 2);
 
     const auto &wanted_bind = bind_programs(bind);
+    const auto &wanted_uring = uring_programs(uring);
     const std::string wanted_state = state_program(state);
     bpf_program *prog;
     bpf_object__for_each_program(prog, skel_->obj)
@@ -264,6 +314,7 @@ bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook st
         std::string name = bpf_program__name(prog);
         bool on = name == wanted_state ||
                   std::find(wanted_bind.begin(), wanted_bind.end(), name) != wanted_bind.end() ||
+                  std::find(wanted_uring.begin(), wanted_uring.end(), name) != wanted_uring.end() ||
                   (name == cookie_program && hooks_.cookies_at_create);
         bpf_program__set_autoload(prog, on);
     }
@@ -308,15 +359,24 @@ bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook st
 }
 
 int KernelTracer::ringbuf_fd() const { return bpf_map__fd(skel_->maps.events); }
+int KernelTracer::priority_ringbuf_fd() const { return bpf_map__fd(skel_->maps.priority_events); }
 
-std::vector<std::uint64_t> KernelTracer::ringbuf_drops() const
+RingDrops KernelTracer::ringbuf_drops() const
 {
     int ncpu = libbpf_num_possible_cpus();
-    std::vector<std::uint64_t> per_cpu(ncpu > 0 ? ncpu : 1, 0);
-    __u32 key = 0;
-    bpf_map__lookup_elem(skel_->maps.ringbuf_drops, &key, sizeof key, per_cpu.data(),
-                         per_cpu.size() * sizeof(std::uint64_t), 0);
-    return per_cpu;
+    RingDrops drops;
+    drops.per_cpu.assign(ncpu > 0 ? ncpu : 1, 0);
+    std::vector<std::uint64_t> one_class(drops.per_cpu.size());
+    for (__u32 key = 0; key < TL_CLASS_COUNT; ++key) {
+        std::fill(one_class.begin(), one_class.end(), 0);
+        bpf_map__lookup_elem(skel_->maps.ringbuf_drops, &key, sizeof key, one_class.data(),
+                             one_class.size() * sizeof(std::uint64_t), 0);
+        for (std::size_t cpu = 0; cpu < one_class.size(); ++cpu) {
+            drops.per_cpu[cpu] += one_class[cpu];
+            drops.by_class[key] += one_class[cpu];
+        }
+    }
+    return drops;
 }
 
 } // namespace tl

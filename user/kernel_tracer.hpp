@@ -2,11 +2,14 @@
 // owns every libbpf object behind them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "trace_listen/event.h"
 
 struct trace_listen_bpf;
 struct bpf_link;
@@ -15,6 +18,8 @@ namespace tl {
 
 enum class BindHook { Auto, Fexit, Kprobe, SyscallTracepoint };
 enum class StateHook { Auto, TpBtf, RawTp, Tracepoint };
+// io_uring's submit/complete tracepoints (IORING_OP_BIND/LISTEN, issue 10).
+enum class UringHook { TpBtf, RawTp, None };
 
 // In-kernel filters and settings, fixed before load.
 struct KernelSettings {
@@ -38,6 +43,7 @@ struct KernelSettings {
 struct ActiveHooks {
     BindHook bind = BindHook::SyscallTracepoint;
     StateHook state = StateHook::TpBtf;
+    UringHook uring = UringHook::None;
     bool cookies_at_create = false; // cgroup/sock_create gives sockets cookies
     bool tracefs_mounted_by_us = false;
     std::string describe() const;   // one line: what is active, what it misses
@@ -45,6 +51,7 @@ struct ActiveHooks {
 
 std::string_view bind_hook_name(BindHook hook);
 std::string_view state_hook_name(StateHook hook);
+std::string_view uring_hook_name(UringHook hook);
 
 struct LinkDeleter {
     void operator()(bpf_link *link) const;
@@ -55,6 +62,12 @@ using LinkPtr = std::unique_ptr<bpf_link, LinkDeleter>;
 // used where the kernel has no such enum (it then has bit-fields instead).
 struct InetFlagBits {
     std::uint32_t freebind = 11, transparent = 15, bind_address_no_port = 18;
+};
+
+// Failed reservations: per possible CPU (both buffers), and per ring class.
+struct RingDrops {
+    std::vector<std::uint64_t> per_cpu;
+    std::array<std::uint64_t, TL_CLASS_COUNT> by_class{};
 };
 
 struct SkeletonDeleter {
@@ -70,12 +83,13 @@ public:
     ~KernelTracer();
 
     const ActiveHooks &hooks() const { return hooks_; }
-    int ringbuf_fd() const;
-    // Failed ring-buffer reservations so far, per possible CPU.
-    std::vector<std::uint64_t> ringbuf_drops() const;
+    int ringbuf_fd() const;          // routine records
+    int priority_ringbuf_fd() const; // exposure-relevant records (enum tl_ring_class)
+    // Failed ring-buffer reservations so far.
+    RingDrops ringbuf_drops() const;
 
 private:
-    bool try_load(const KernelSettings &settings, BindHook bind, StateHook state,
+    bool try_load(const KernelSettings &settings, BindHook bind, StateHook state, UringHook uring,
                   std::string &failed_program);
 
     std::unique_ptr<trace_listen_bpf, SkeletonDeleter> skel_;

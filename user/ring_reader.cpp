@@ -1,6 +1,8 @@
 #include "ring_reader.hpp"
 
 #include <bpf/libbpf.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -9,32 +11,108 @@
 
 namespace tl {
 
-RingReader::RingReader(int ringbuf_fd, Handler handler) : handler_(std::move(handler))
+namespace {
+// Records taken from a lower buffer between two drains of the priority one,
+// and per drain() call: bounds both the priority latency and the time the
+// caller's loop (drop reports, sink flushes, stop) waits under a flood.
+constexpr std::size_t interleave = 16;
+constexpr std::size_t batch = 4096;
+// A callback's way to end libbpf's consume loop (the record is consumed).
+constexpr int budget_spent = -EAGAIN;
+} // namespace
+
+// One ring_buffer object per map: libbpf 1.1 stops a multi-ring consume at
+// the first callback error, and without ring__consume_n (1.3) a callback
+// error is the only way to bound a consume of a ring that keeps filling.
+struct RingReader::Ring {
+    RingReader *owner = nullptr;
+    ring_buffer *rb = nullptr;
+    std::size_t budget = 0, handled = 0;
+    ~Ring() { ring_buffer__free(rb); }
+};
+
+RingReader::RingReader(const std::vector<int> &ringbuf_fds, Handler handler)
+    : handler_(std::move(handler))
 {
-    rb_ = ring_buffer__new(ringbuf_fd, &RingReader::on_record, this, nullptr);
-    if (!rb_)
-        throw std::runtime_error("cannot open the BPF ring buffer: " +
-                                 std::string(std::strerror(errno)));
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd_ < 0)
+        throw std::runtime_error("epoll_create1: " + std::string(std::strerror(errno)));
+    for (int fd : ringbuf_fds) {
+        auto ring = std::make_unique<Ring>();
+        ring->owner = this;
+        ring->rb = ring_buffer__new(fd, &RingReader::on_record, ring.get(), nullptr);
+        if (!ring->rb) {
+            int err = errno;
+            close(epoll_fd_);
+            throw std::runtime_error("cannot open the BPF ring buffer: " +
+                                     std::string(std::strerror(err)));
+        }
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, ring_buffer__epoll_fd(ring->rb), &ev);
+        rings_.push_back(std::move(ring));
+    }
 }
 
-RingReader::~RingReader() { ring_buffer__free(rb_); }
+RingReader::~RingReader()
+{
+    rings_.clear();
+    if (epoll_fd_ >= 0)
+        close(epoll_fd_);
+}
 
 int RingReader::on_record(void *ctx, void *data, std::size_t size)
 {
-    static_cast<RingReader *>(ctx)->handler_(data, size);
-    return 0;
+    auto *ring = static_cast<Ring *>(ctx);
+    RingReader *self = ring->owner;
+    self->handler_(data, size);
+    ++ring->handled;
+    // Between records of a lower buffer, take what waits in the first one.
+    if (ring != self->rings_.front().get() && ring->handled % interleave == 0)
+        self->consume(*self->rings_.front(), batch);
+    return ring->handled >= ring->budget ? budget_spent : 0;
 }
 
-int RingReader::poll(int timeout_ms)
+int RingReader::consume(Ring &ring, std::size_t budget)
 {
-    int n = ring_buffer__poll(rb_, timeout_ms);
-    return n == -EINTR ? 0 : n;
+    ring.budget = budget;
+    ring.handled = 0;
+    int err = ring_buffer__consume(ring.rb);
+    if (err < 0 && err != budget_spent && err != -EINTR)
+        return err;
+    return static_cast<int>(ring.handled);
 }
 
 int RingReader::drain()
 {
-    int n = ring_buffer__consume(rb_);
-    return n == -EINTR ? 0 : n;
+    int total = 0;
+    for (auto &ring : rings_) {
+        int n = consume(*ring, batch);
+        if (n < 0)
+            return n;
+        total += n;
+    }
+    return total;
+}
+
+int RingReader::drain_all()
+{
+    // Bounded: a producer that never stops must not keep the caller from exiting.
+    int total = 0, n = 0;
+    for (int round = 0; round < 256 && (n = drain()) > 0; ++round)
+        total += n;
+    return n < 0 ? n : total;
+}
+
+int RingReader::poll(int timeout_ms)
+{
+    epoll_event ev[4];
+    int ready = epoll_wait(epoll_fd_, ev, 4, timeout_ms);
+    if (ready < 0)
+        return errno == EINTR ? 0 : -errno;
+    if (ready == 0)
+        return 0;
+    return drain();
 }
 
 } // namespace tl

@@ -1,9 +1,13 @@
-// Drains the kernel's ring buffer, handing each record to a callback.
+// Drains the kernel's ring buffers, handing each record to a callback.  The
+// first buffer has priority: it is drained before the others and again
+// every few records taken from them, so a flood in one buffer can neither
+// starve the priority buffer nor keep the caller from its other work.
 #pragma once
 
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <vector>
 
 struct ring_buffer;
 
@@ -13,21 +17,28 @@ class RingReader {
 public:
     using Handler = std::function<void(const void *data, std::size_t size)>;
 
-    RingReader(int ringbuf_fd, Handler handler);
+    // ringbuf_fds: BPF_MAP_TYPE_RINGBUF map fds, highest priority first.
+    RingReader(const std::vector<int> &ringbuf_fds, Handler handler);
     RingReader(const RingReader &) = delete;
     RingReader &operator=(const RingReader &) = delete;
     ~RingReader();
 
-    // Waits up to timeout_ms for records, handles all available. Returns the
-    // number handled; negative errno on failure (EINTR is returned as 0).
+    // Waits up to timeout_ms for records, then handles up to a bounded batch.
+    // Returns the number handled; negative errno on failure (EINTR is 0).
     int poll(int timeout_ms);
-    // Handles what is there without waiting.
+    // Handles a bounded batch of what is there without waiting.
     int drain();
+    // Handles everything there is (at exit), however long a flood lasts.
+    int drain_all();
 
 private:
+    struct Ring;
     static int on_record(void *ctx, void *data, std::size_t size);
+    int consume(Ring &ring, std::size_t budget);
+
     Handler handler_;
-    ring_buffer *rb_ = nullptr;
+    std::vector<std::unique_ptr<Ring>> rings_;
+    int epoll_fd_ = -1;
 };
 
 } // namespace tl

@@ -39,6 +39,8 @@ std::unique_ptr<MetricsServer> start_metrics(const std::string &address, const T
         snap.events_by_action = c.summary.events_by_action;
         snap.ringbuf_drops = c.summary.ringbuf_drops;
         snap.decode_errors = c.summary.decode_errors;
+        snap.received_by_class = c.summary.received_by_class;
+        snap.dropped_by_class = c.summary.dropped_by_class;
         snap.start_time_seconds = started;
         for (std::size_t i = 0; i < c.sinks.size(); ++i) {
             SinkMetrics m{c.sinks[i].name, c.sinks[i].stats};

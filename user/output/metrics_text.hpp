@@ -1,6 +1,7 @@
 // The Prometheus text exposition (format 0.0.4) of trace-listen's counters.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -22,6 +23,9 @@ struct MetricsSnapshot {
     std::map<std::string, std::uint64_t> events_by_action;
     std::uint64_t ringbuf_drops = 0;
     std::uint64_t decode_errors = 0;
+    // By ring class (enum tl_ring_class): records the kernel handed over / lost.
+    std::array<std::uint64_t, TL_CLASS_COUNT> received_by_class{};
+    std::array<std::uint64_t, TL_CLASS_COUNT> dropped_by_class{};
     std::vector<SinkMetrics> sinks;
     double start_time_seconds = 0;
 };

@@ -64,6 +64,9 @@ std::string table_detail(const Event &e)
     std::vector<std::string> parts;
     if (e.raw.error)
         parts.push_back(errno_name(e.raw.error));
+    // bind()/listen() is the norm; say when it was anything else.
+    if (std::string_view via = via_name(e.raw.via); !via.empty() && e.raw.via != TL_VIA_SYSCALL)
+        parts.push_back("via=" + std::string(via));
     if (std::string service = system_service_names().name_of(s.port, transport_name(s.protocol, s.type));
         !service.empty())
         parts.push_back("service=" + service);
@@ -120,10 +123,11 @@ std::string TableFormat::event(const Event &e) const
 
 std::string TableFormat::drops(const DropReport &r) const
 {
-    return fmt::format("{:<12} {:<8} ring buffer full: {} events lost so far (per CPU: {}); "
-                       "userspace dropped {}\n",
-                       local_time(r.wall_time_ns), "DROPS", r.total, fmt::join(r.per_cpu, ","),
-                       r.userspace_dropped);
+    return fmt::format("{:<12} {:<8} ring buffer full: {} events lost so far (priority {}, "
+                       "routine {}; per CPU: {}); userspace dropped {}\n",
+                       local_time(r.wall_time_ns), "DROPS", r.total,
+                       r.dropped_by_class[TL_CLASS_PRIORITY], r.dropped_by_class[TL_CLASS_ROUTINE],
+                       fmt::join(r.per_cpu, ","), r.userspace_dropped);
 }
 
 } // namespace tl
