@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * bind() and listen(): the programs of all three hook families (fexit,
+ * kprobe + kretprobe, syscall tracepoints).  The entry/return pairs stash the
+ * call at entry and finish it at return through one helper.
+ */
+#ifndef TRACE_LISTEN_BIND_LISTEN_BPF_H
+#define TRACE_LISTEN_BIND_LISTEN_BPF_H
+
+static __always_inline void handle_bind_return(const struct sock *sk, const __u8 *saddr,
+					       __u32 addrlen, int ret, __u16 hook)
+{
+	struct tl_sock s = {};
+
+	if (sk)
+		read_sock(&s, sk);
+	parse_sockaddr(&s, saddr, addrlen);
+	if (!is_inet(s.family) && !is_inet(s.req_family))
+		return;
+	if (!s.family)
+		s.family = s.req_family;
+	if (ret) {
+		/* A failed bind holds nothing: report what was asked for. */
+		__builtin_memcpy(s.addr, s.req_addr, sizeof(s.addr));
+		s.port = s.req_port;
+	}
+	if (!sock_wanted(&s) || !current_wanted())
+		return;
+	emit(TL_EVENT_BIND, ret < 0 ? -ret : 0, hook, &s, NULL, 0, 0);
+}
+
+/*
+ * listen() returns after the kernel picked the port of an unbound socket;
+ * the state change fires before, with port 0.  So the listen event is sent
+ * here, on return, and the state change only records the start time.
+ */
+static __always_inline void handle_listen_return(const struct sock *sk, __u32 backlog, int ret,
+						 __u16 hook)
+{
+	struct tl_sock s = {};
+	__u64 skp = (__u64)sk;
+
+	if (!sk || !current_wanted())
+		return;
+	read_sock(&s, sk);
+	if (!is_inet(s.family))
+		return;
+	if (ret == 0) {
+		struct port_key key = { .netns = s.netns, .family = s.family, .port = s.port };
+		struct listener_info *l = bpf_map_lookup_elem(&listeners, &skp);
+
+		if (l) {
+			l->port = s.port;
+			__builtin_memcpy(l->addr, s.addr, sizeof(l->addr));
+		}
+		/* Accepted sockets find their owner through this listener's
+		 * (recorded when it entered LISTEN). */
+		if (trace_state)
+			bpf_map_update_elem(&listener_by_port, &key, &skp, BPF_ANY);
+	}
+	s.backlog = backlog;
+	if (!trace_listen || !sock_wanted(&s))
+		return;
+	emit(TL_EVENT_LISTEN, ret < 0 ? -ret : 0, hook, &s, NULL, 0, 0);
+}
+
+/* ---- entry/return pairs ------------------------------------------------ */
+
+static __always_inline void stash_call(void *map, __u64 sock, __u32 arg, const void *saddr,
+				       bool user)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending_call call = { .sock = sock, .arg = arg };
+
+	/*
+	 * A fixed-size read keeps the verifier happy; a sockaddr_in near the
+	 * end of a mapping can make it fail, then the shorter one is retried.
+	 */
+	if (saddr && user) {
+		if (bpf_probe_read_user(call.saddr, sizeof(call.saddr), saddr))
+			bpf_probe_read_user(call.saddr, 16, saddr);
+	} else if (saddr) {
+		bpf_probe_read_kernel(call.saddr, sizeof(call.saddr), saddr);
+	}
+	bpf_map_update_elem(map, &id, &call, BPF_ANY);
+}
+
+enum call_kind { CALL_BIND, CALL_LISTEN };
+
+/*
+ * At a return: look up what the entry stashed, resolve the socket (an fd on
+ * the syscall path, a struct socket * on the kprobe path), handle the call,
+ * forget it.
+ */
+static __always_inline int finish_call(void *map, enum call_kind kind, int ret, __u16 hook)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pending_call *call = bpf_map_lookup_elem(map, &id);
+	const struct sock *sk = NULL;
+
+	if (!call)
+		return 0;
+	if (hook == TL_HOOK_SYSCALL_TP) {
+		if (ret != -EBADF && ret != -ENOTSOCK)
+			sk = sock_from_fd((int)call->sock);
+	} else {
+		sk = BPF_CORE_READ((struct socket *)call->sock, sk);
+	}
+	if (kind == CALL_BIND)
+		handle_bind_return(sk, call->saddr, call->arg, ret, hook);
+	else
+		handle_listen_return(sk, call->arg, ret, hook);
+	bpf_map_delete_elem(map, &id);
+	return 0;
+}
+
+/* ---- bind -------------------------------------------------------------- */
+
+SEC("tracepoint/syscalls/sys_enter_bind")
+int tp_sys_enter_bind(struct trace_event_raw_sys_enter *ctx)
+{
+	if (!trace_bind || !current_wanted())
+		return 0;
+	stash_call(&pending_bind, ctx->args[0], ctx->args[2], (void *)ctx->args[1], true);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int tp_sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
+{
+	return finish_call(&pending_bind, CALL_BIND, ctx->ret, TL_HOOK_SYSCALL_TP);
+}
+
+/* inet_bind and inet6_bind have one signature; so do their probes. */
+static __always_inline void fexit_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len,
+				       int ret)
+{
+	__u8 sa[28] = {};
+
+	if (!trace_bind)
+		return;
+	/* uaddr is the kernel's sockaddr_storage copy: 28 bytes are there. */
+	bpf_probe_read_kernel(sa, sizeof(sa), uaddr);
+	handle_bind_return(sock->sk, sa, addr_len, ret, TL_HOOK_FEXIT);
+}
+
+SEC("fexit/inet_bind")
+int BPF_PROG(fexit_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	fexit_bind(sock, uaddr, addr_len, ret);
+	return 0;
+}
+
+SEC("fexit/inet6_bind")
+int BPF_PROG(fexit_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len, int ret)
+{
+	fexit_bind(sock, uaddr, addr_len, ret);
+	return 0;
+}
+
+static __always_inline void kprobe_bind(struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	if (trace_bind && current_wanted())
+		stash_call(&pending_bind, (__u64)sock, addr_len, uaddr, false);
+}
+
+SEC("kprobe/inet_bind")
+int BPF_KPROBE(kprobe_inet_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	kprobe_bind(sock, uaddr, addr_len);
+	return 0;
+}
+
+SEC("kprobe/inet6_bind")
+int BPF_KPROBE(kprobe_inet6_bind, struct socket *sock, struct sockaddr *uaddr, int addr_len)
+{
+	kprobe_bind(sock, uaddr, addr_len);
+	return 0;
+}
+
+SEC("kretprobe/inet_bind")
+int BPF_KRETPROBE(kretprobe_inet_bind, int ret)
+{
+	return finish_call(&pending_bind, CALL_BIND, ret, TL_HOOK_KPROBE);
+}
+
+SEC("kretprobe/inet6_bind")
+int BPF_KRETPROBE(kretprobe_inet6_bind, int ret)
+{
+	return finish_call(&pending_bind, CALL_BIND, ret, TL_HOOK_KPROBE);
+}
+
+/* ---- listen ------------------------------------------------------------ */
+
+SEC("tracepoint/syscalls/sys_enter_listen")
+int tp_sys_enter_listen(struct trace_event_raw_sys_enter *ctx)
+{
+	stash_call(&pending_listen, ctx->args[0], ctx->args[1], NULL, true);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_listen")
+int tp_sys_exit_listen(struct trace_event_raw_sys_exit *ctx)
+{
+	return finish_call(&pending_listen, CALL_LISTEN, ctx->ret, TL_HOOK_SYSCALL_TP);
+}
+
+SEC("fexit/inet_listen")
+int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
+{
+	handle_listen_return(sock->sk, backlog, ret, TL_HOOK_FEXIT);
+	return 0;
+}
+
+SEC("kprobe/inet_listen")
+int BPF_KPROBE(kprobe_inet_listen, struct socket *sock, int backlog)
+{
+	stash_call(&pending_listen, (__u64)sock, backlog, NULL, false);
+	return 0;
+}
+
+SEC("kretprobe/inet_listen")
+int BPF_KRETPROBE(kretprobe_inet_listen, int ret)
+{
+	return finish_call(&pending_listen, CALL_LISTEN, ret, TL_HOOK_KPROBE);
+}
+
+#endif /* TRACE_LISTEN_BIND_LISTEN_BPF_H */
