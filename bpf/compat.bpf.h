@@ -108,4 +108,29 @@ static __always_inline void read_audit_ids(const struct task_struct *task, __u32
 	}
 }
 
+/*
+ * The sockaddr an io_uring bind request asked for, as io_bind_prep copied it
+ * into the request's async data: inside a struct io_async_msghdr (v6.11), or
+ * the async data itself, a struct sockaddr_storage, since upstream 3979840cd858
+ * ("io_uring/net: Avoid msghdr on op_connect/op_bind async data", v7.1, also
+ * in stable 6.18.y and 7.0.y).  No type tells the two apart, so the data does:
+ * io_async_msghdr starts with a pointer (an iovec), 8-byte aligned or NULL,
+ * whose low bytes can never read as AF_INET (2) or AF_INET6 (10).
+ */
+static __always_inline void read_uring_bind_sockaddr(const struct io_kiocb *req, __u8 sa[28])
+{
+	const void *data = BPF_CORE_READ(req, async_data);
+	const struct io_async_msghdr *msg = data;
+	__u16 family = 0;
+
+	if (!data)
+		return;
+	bpf_probe_read_kernel(&family, sizeof(family), data);
+	if (family == 2 || family == 10) {
+		bpf_probe_read_kernel(sa, 28, data);
+		return;
+	}
+	bpf_core_read(sa, 28, &msg->addr);
+}
+
 #endif /* TRACE_LISTEN_COMPAT_BPF_H */

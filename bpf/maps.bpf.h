@@ -33,10 +33,10 @@ struct {
  */
 const volatile __u64 wakeup_batch_bytes = 0;
 
-/* Failed ring-buffer reservations, one counter per CPU. */
+/* Failed ring-buffer reservations per CPU, by enum tl_ring_class. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, TL_CLASS_COUNT);
 	__type(key, __u32);
 	__type(value, __u64);
 } ringbuf_drops SEC(".maps");

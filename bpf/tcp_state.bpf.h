@@ -28,6 +28,32 @@ static __always_inline const struct tl_task *find_owner(__u64 skp, const struct 
 	return bpf_map_lookup_elem(&sock_owner, listener);
 }
 
+/*
+ * The catch-all for listens: a socket entering LISTEN while this task is in
+ * no hooked listen path (listen() or inet_listen: pending_listen; io_uring:
+ * in_uring_request) was put there by the kernel itself.  Reported now, with
+ * what the socket holds (an in-kernel listener binds first).
+ */
+static __always_inline void report_unhooked_listen(const struct sock *sk, __u16 hook)
+{
+	__u64 id = bpf_get_current_pid_tgid(), skp = (__u64)sk;
+	struct listener_info *l;
+	struct tl_sock s = {};
+
+	if (bpf_map_lookup_elem(&pending_listen, &id) || in_uring_request())
+		return;
+	read_sock(&s, sk);
+	/* Its close needs the address after the port is released. */
+	l = bpf_map_lookup_elem(&listeners, &skp);
+	if (l) {
+		l->port = s.port;
+		__builtin_memcpy(l->addr, s.addr, sizeof(l->addr));
+	}
+	if (!trace_listen || !sock_wanted(&s) || !current_wanted())
+		return;
+	emit_via(TL_EVENT_LISTEN, 0, hook, TL_VIA_KERNEL, &s, NULL, 0, 0);
+}
+
 static __always_inline void handle_state(const struct sock *sk, int oldstate, int newstate,
 					 __u64 cookie, __u16 hook)
 {
@@ -43,7 +69,11 @@ static __always_inline void handle_state(const struct sock *sk, int oldstate, in
 		 * context of the process closing it. */
 		if (trace_state)
 			remember_owner(skp);
-		return; /* the listen event goes out when listen() returns */
+		/* The listen event goes out when listen() returns; a socket
+		 * that got here any other way is reported now. */
+		if (oldstate == TCP_CLOSE)
+			report_unhooked_listen(sk, hook);
+		return;
 	}
 	/* Every TCP connection on the host passes here: leave early. */
 	if (!trace_state && !(oldstate == TCP_LISTEN && newstate == TCP_CLOSE))
