@@ -109,6 +109,31 @@ static __always_inline void read_audit_ids(const struct task_struct *task, __u32
 }
 
 /*
+ * Is the running task inside a bind() or listen() system call?  The syscall
+ * number sits in the task's saved user registers, named per architecture
+ * (arch/x86/include/asm/ptrace.h orig_ax, arch/arm64/include/asm/ptrace.h
+ * syscallno).  Elsewhere the answer is assumed yes.
+ */
+static __always_inline bool in_bind_or_listen_syscall(void)
+{
+#if defined(__TARGET_ARCH_x86) || defined(__TARGET_ARCH_arm64)
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+#endif
+#if defined(__TARGET_ARCH_x86)
+	long nr = BPF_CORE_READ(regs, orig_ax);
+
+	/* x86_64 bind, listen; i386 socketcall, bind, listen (compat tasks) */
+	return nr == 49 || nr == 50 || nr == 102 || nr == 361 || nr == 363;
+#elif defined(__TARGET_ARCH_arm64)
+	int nr = BPF_CORE_READ(regs, syscallno);
+
+	return nr == 200 || nr == 201; /* bind, listen (include/uapi/asm-generic/unistd.h) */
+#else
+	return true;
+#endif
+}
+
+/*
  * The sockaddr an io_uring bind request asked for, as io_bind_prep copied it
  * into the request's async data: inside a struct io_async_msghdr (v6.11), or
  * the async data itself, a struct sockaddr_storage, since upstream 3979840cd858

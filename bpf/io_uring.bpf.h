@@ -81,7 +81,11 @@ static __always_inline bool in_uring_request(void)
 	return bpf_map_lookup_elem(&uring_inflight, &id) != NULL;
 }
 
-/* How the bind/listen the running task is in was made (inet_* hooks). */
+/*
+ * How the bind/listen the running task is in was made, for the inet_* hooks:
+ * io_uring, a bind()/listen() syscall, or else the kernel itself (a kernel
+ * thread, or kernel code run by a task's other syscall, e.g. a module init).
+ */
 static __always_inline __u8 current_via(void)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -90,7 +94,7 @@ static __always_inline __u8 current_via(void)
 		return TL_VIA_IO_URING;
 	if (BPF_CORE_READ(task, flags) & TL_PF_KTHREAD)
 		return TL_VIA_KERNEL;
-	return TL_VIA_SYSCALL;
+	return in_bind_or_listen_syscall() ? TL_VIA_SYSCALL : TL_VIA_KERNEL;
 }
 
 static __always_inline void uring_forget(__u64 key)
