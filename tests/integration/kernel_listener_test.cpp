@@ -48,7 +48,12 @@ TEST_CASE("a listener the kernel opens itself is reported once - as via kernel")
         WARN("SKIPPED: module rds_tcp cannot be loaded here (no in-kernel TCP listener to test)");
         return;
     }
-    TracerProcess tracer({"-o", "json", "--no-snapshot", "--port", std::to_string(rds_tcp_port)});
+    // auto: inet_listen's probes where the kernel has them; syscall: only the
+    // TCP state change can see it (the catch-all).
+    auto hook = GENERATE(as<std::string>{}, "auto", "syscall");
+    INFO("--bind-hook " << hook);
+    TracerProcess tracer({"-o", "json", "--no-snapshot", "--bind-hook", hook, "--port",
+                          std::to_string(rds_tcp_port)});
     std::uint32_t inode = 0;
     {
         NetNamespace ns("tl-kernel-listener"); // rds_tcp listens in it as it is made
