@@ -49,7 +49,12 @@ RingReader::RingReader(const std::vector<int> &ringbuf_fds, Handler handler)
         }
         epoll_event ev{};
         ev.events = EPOLLIN;
-        epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, ring_buffer__epoll_fd(ring->rb), &ev);
+        if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, ring_buffer__epoll_fd(ring->rb), &ev) != 0) {
+            int err = errno;
+            close(epoll_fd_);
+            throw std::runtime_error("cannot watch the BPF ring buffer: " +
+                                     std::string(std::strerror(err)));
+        }
         rings_.push_back(std::move(ring));
     }
 }
