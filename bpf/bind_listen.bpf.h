@@ -8,7 +8,7 @@
 #define TRACE_LISTEN_BIND_LISTEN_BPF_H
 
 static __always_inline void handle_bind_return(const struct sock *sk, const __u8 *saddr,
-					       __u32 addrlen, int ret, __u16 hook)
+					       __u32 addrlen, int ret, __u16 hook, __u8 via)
 {
 	struct tl_sock s = {};
 
@@ -26,7 +26,7 @@ static __always_inline void handle_bind_return(const struct sock *sk, const __u8
 	}
 	if (!sock_wanted(&s) || !current_wanted())
 		return;
-	emit(TL_EVENT_BIND, ret < 0 ? -ret : 0, hook, &s, TL_ATTR_TASK, NULL, NULL, 0, 0);
+	emit_via(TL_EVENT_BIND, ret < 0 ? -ret : 0, hook, via, &s, TL_ATTR_TASK, NULL, NULL, 0, 0);
 }
 
 /*
@@ -35,7 +35,7 @@ static __always_inline void handle_bind_return(const struct sock *sk, const __u8
  * here, on return, and the state change only records the start time.
  */
 static __always_inline void handle_listen_return(const struct sock *sk, __u32 backlog, int ret,
-						 __u16 hook)
+						 __u16 hook, __u8 via)
 {
 	struct tl_sock s = {};
 
@@ -56,7 +56,7 @@ static __always_inline void handle_listen_return(const struct sock *sk, __u32 ba
 	s.backlog = backlog;
 	if (!trace_listen || !sock_wanted(&s))
 		return;
-	emit(TL_EVENT_LISTEN, ret < 0 ? -ret : 0, hook, &s, TL_ATTR_TASK, NULL, NULL, 0, 0);
+	emit_via(TL_EVENT_LISTEN, ret < 0 ? -ret : 0, hook, via, &s, TL_ATTR_TASK, NULL, NULL, 0, 0);
 }
 
 /* ---- entry/return pairs ------------------------------------------------ */
@@ -93,6 +93,7 @@ static __always_inline int finish_call(void *map, enum call_kind kind, int ret, 
 	__u64 id = bpf_get_current_pid_tgid();
 	struct pending_call *call = bpf_map_lookup_elem(map, &id);
 	const struct sock *sk = NULL;
+	__u8 via = hook == TL_HOOK_SYSCALL_TP ? TL_VIA_SYSCALL : current_via();
 
 	if (!call)
 		return 0;
@@ -103,9 +104,9 @@ static __always_inline int finish_call(void *map, enum call_kind kind, int ret, 
 		sk = BPF_CORE_READ((struct socket *)call->sock, sk);
 	}
 	if (kind == CALL_BIND)
-		handle_bind_return(sk, call->saddr, call->arg, ret, hook);
+		handle_bind_return(sk, call->saddr, call->arg, ret, hook, via);
 	else
-		handle_listen_return(sk, call->arg, ret, hook);
+		handle_listen_return(sk, call->arg, ret, hook, via);
 	bpf_map_delete_elem(map, &id);
 	return 0;
 }
@@ -137,7 +138,7 @@ static __always_inline void fexit_bind(struct socket *sock, struct sockaddr *uad
 		return;
 	/* uaddr is the kernel's sockaddr_storage copy: 28 bytes are there. */
 	bpf_probe_read_kernel(sa, sizeof(sa), uaddr);
-	handle_bind_return(sock->sk, sa, addr_len, ret, TL_HOOK_FEXIT);
+	handle_bind_return(sock->sk, sa, addr_len, ret, TL_HOOK_FEXIT, current_via());
 }
 
 SEC("fexit/inet_bind")
@@ -207,10 +208,21 @@ int tp_sys_exit_listen(struct trace_event_raw_sys_exit *ctx)
 	return finish_call(&pending_listen, CALL_LISTEN, ctx->ret, TL_HOOK_SYSCALL_TP);
 }
 
+/* Marks the listen in progress: the TCP state change then leaves it to fexit. */
+SEC("fentry/inet_listen")
+int BPF_PROG(fentry_inet_listen, struct socket *sock, int backlog)
+{
+	stash_call(&pending_listen, (__u64)sock, backlog, NULL, false);
+	return 0;
+}
+
 SEC("fexit/inet_listen")
 int BPF_PROG(fexit_inet_listen, struct socket *sock, int backlog, int ret)
 {
-	handle_listen_return(sock->sk, backlog, ret, TL_HOOK_FEXIT);
+	__u64 id = bpf_get_current_pid_tgid();
+
+	handle_listen_return(sock->sk, backlog, ret, TL_HOOK_FEXIT, current_via());
+	bpf_map_delete_elem(&pending_listen, &id);
 	return 0;
 }
 

@@ -127,4 +127,54 @@ static __always_inline __u64 read_sock_cgroup_id(const struct sock *sk)
 	return BPF_CORE_READ(cd, cgroup, kn, id);
 }
 
+/*
+ * Is the running task inside a bind() or listen() system call?  The syscall
+ * number sits in the task's saved user registers, named per architecture
+ * (arch/x86/include/asm/ptrace.h orig_ax, arch/arm64/include/asm/ptrace.h
+ * syscallno).  Elsewhere the answer is assumed yes.
+ */
+static __always_inline bool in_bind_or_listen_syscall(void)
+{
+#if defined(__TARGET_ARCH_x86) || defined(__TARGET_ARCH_arm64)
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+#endif
+#if defined(__TARGET_ARCH_x86)
+	long nr = BPF_CORE_READ(regs, orig_ax);
+
+	/* x86_64 bind, listen; i386 socketcall, bind, listen (compat tasks) */
+	return nr == 49 || nr == 50 || nr == 102 || nr == 361 || nr == 363;
+#elif defined(__TARGET_ARCH_arm64)
+	int nr = BPF_CORE_READ(regs, syscallno);
+
+	return nr == 200 || nr == 201; /* bind, listen (include/uapi/asm-generic/unistd.h) */
+#else
+	return true;
+#endif
+}
+
+/*
+ * The sockaddr an io_uring bind request asked for, as io_bind_prep copied it
+ * into the request's async data: inside a struct io_async_msghdr (v6.11), or
+ * the async data itself, a struct sockaddr_storage, since upstream 3979840cd858
+ * ("io_uring/net: Avoid msghdr on op_connect/op_bind async data", v7.1, also
+ * in stable 6.18.y and 7.0.y).  No type tells the two apart, so the data does:
+ * io_async_msghdr starts with a pointer (an iovec), 8-byte aligned or NULL,
+ * whose low bytes can never read as AF_INET (2) or AF_INET6 (10).
+ */
+static __always_inline void read_uring_bind_sockaddr(const struct io_kiocb *req, __u8 sa[28])
+{
+	const void *data = BPF_CORE_READ(req, async_data);
+	const struct io_async_msghdr *msg = data;
+	__u16 family = 0;
+
+	if (!data)
+		return;
+	bpf_probe_read_kernel(&family, sizeof(family), data);
+	if (family == 2 || family == 10) {
+		bpf_probe_read_kernel(sa, 28, data);
+		return;
+	}
+	bpf_core_read(sa, 28, &msg->addr);
+}
+
 #endif /* TRACE_LISTEN_COMPAT_BPF_H */

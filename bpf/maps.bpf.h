@@ -35,14 +35,19 @@ const volatile __u64 wakeup_batch_bytes = 0;
 
 /*
  * Events lost in the kernel, one counter per CPU and cause: a failed
- * ring-buffer reservation, or a full map (a pending call or a listener that
- * could not be remembered).  Userspace shows both.
+ * reservation in each ring buffer (enum tl_ring_class), or a full map (a
+ * pending call or a listener that could not be remembered).  Userspace shows
+ * them all.
  */
-enum tl_drop_cause { TL_DROP_RINGBUF = 0, TL_DROP_MAP_FULL = 1 };
+enum tl_drop_cause {
+	TL_DROP_RINGBUF_ROUTINE = TL_CLASS_ROUTINE,
+	TL_DROP_RINGBUF_PRIORITY = TL_CLASS_PRIORITY,
+	TL_DROP_MAP_FULL = TL_CLASS_COUNT,
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, TL_CLASS_COUNT + 1);
 	__type(key, __u32);
 	__type(value, __u64);
 } ringbuf_drops SEC(".maps");

@@ -64,6 +64,33 @@ static __always_inline void listener_started(const struct sock *sk, __u64 key, b
 	}
 }
 
+/*
+ * The catch-all for listens: a socket entering LISTEN while this task is in
+ * no hooked listen path (listen() or inet_listen: pending_listen; io_uring:
+ * in_uring_request) was put there by the kernel itself.  Reported now, with
+ * what the socket holds (an in-kernel listener binds first).
+ */
+static __always_inline void report_unhooked_listen(const struct sock *sk, __u64 key, __u16 hook)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct listener_info *l;
+	struct tl_sock s = {};
+
+	if (bpf_map_lookup_elem(&pending_listen, &id) || in_uring_request())
+		return;
+	read_sock(&s, sk);
+	s.cookie = key == (__u64)sk ? 0 : key;
+	/* Its close needs the address after the port is released. */
+	l = bpf_map_lookup_elem(&listeners, &key);
+	if (l) {
+		l->port = s.port;
+		__builtin_memcpy(l->addr, s.addr, sizeof(l->addr));
+	}
+	if (!trace_listen || !sock_wanted(&s) || !current_wanted())
+		return;
+	emit_via(TL_EVENT_LISTEN, 0, hook, TL_VIA_KERNEL, &s, TL_ATTR_TASK, NULL, NULL, 0, 0);
+}
+
 /* A listener closing.  (LISTEN -> SYN_RECV is a child being cloned.) */
 static __always_inline void listener_closed(const struct sock *sk, struct tl_sock *s, __u64 key,
 					    __u16 hook)
@@ -162,7 +189,11 @@ static __always_inline void handle_state(const struct sock *sk, int oldstate, in
 
 	if (newstate == TCP_LISTEN) {
 		listener_started(sk, key, typed);
-		return; /* the listen event goes out when listen() returns */
+		/* The listen event goes out when listen() returns; a socket
+		 * that got here any other way is reported now. */
+		if (oldstate == TCP_CLOSE)
+			report_unhooked_listen(sk, key, hook);
+		return;
 	}
 	read_sock(&s, sk);
 	s.cookie = key == (__u64)sk ? 0 : key;

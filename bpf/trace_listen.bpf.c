@@ -8,7 +8,11 @@
  *   bind/listen : fexit on inet_bind/inet6_bind/inet_listen   (sees io_uring)
  *               > kprobe + kretprobe on the same functions     (sees io_uring)
  *               > tracepoint/syscalls/sys_{enter,exit}_*       (syscalls only)
- *   TCP states  : tp_btf > raw_tp > tracepoint/sock/inet_sock_set_state
+ *   io_uring    : tp_btf > raw_tp on io_uring_submit_req/complete: reports
+ *                 IORING_OP_BIND/LISTEN beside the syscall tracepoints, and
+ *                 tells the others a call came from io_uring
+ *   TCP states  : tp_btf > raw_tp > tracepoint/sock/inet_sock_set_state;
+ *                 also reports a listen no hook above saw (via = kernel)
  *   cookies     : cgroup/bind4 and bind6 give every bound inet socket its
  *                 cookie, so bind (read from the sock) and close agree on it.
  *
@@ -16,7 +20,9 @@
  *   maps.bpf.h        load-time settings and every shared map
  *   sock_read.bpf.h   struct sock -> tl_sock, socket filters, fd -> sock
  *   task_read.bpf.h   task_struct -> tl_task, process filters, owners
- *   emit.bpf.h        ring buffer reserve -> fill -> submit, drop counter
+ *   emit.bpf.h        ring buffer reserve -> fill -> submit, drop counter,
+ *                     the priority buffer for exposure-relevant events
+ *   io_uring.bpf.h    io_uring bind/listen requests
  *   bind_listen.bpf.h bind()/listen() programs of every hook family
  *   tcp_state.bpf.h   inet_sock_set_state programs
  *   compat.bpf.h      CO-RE differences between kernels
@@ -49,6 +55,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #include "sock_read.bpf.h"
 #include "task_read.bpf.h"
 #include "emit.bpf.h"
+#include "io_uring.bpf.h"
 #include "bind_listen.bpf.h"
 #include "tcp_state.bpf.h"
 

@@ -2,6 +2,7 @@
 // adds (wall-clock time, sequence number, enrichment).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -92,6 +93,8 @@ struct DropReport {
     std::uint64_t total = 0;
     std::uint64_t userspace_dropped = 0; // e.g. sink queues, by later stages
     std::uint64_t kernel_map_dropped = 0; // a kernel map was full (pending calls, listeners)
+    // total split by ring class (enum tl_ring_class): priority, routine.
+    std::array<std::uint64_t, TL_CLASS_COUNT> dropped_by_class{};
 };
 
 } // namespace tl

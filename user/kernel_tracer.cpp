@@ -6,6 +6,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
@@ -28,7 +29,7 @@ namespace {
 const std::vector<std::string> &bind_programs(BindHook hook)
 {
     static const std::vector<std::string> fexit{"fexit_inet_bind", "fexit_inet6_bind",
-                                                "fexit_inet_listen"};
+                                                "fentry_inet_listen", "fexit_inet_listen"};
     static const std::vector<std::string> kprobe{
         "kprobe_inet_bind",   "kprobe_inet6_bind",  "kretprobe_inet_bind",
         "kretprobe_inet6_bind", "kprobe_inet_listen", "kretprobe_inet_listen"};
@@ -53,6 +54,30 @@ std::string state_program(StateHook hook)
 bool is_cookie_program(const std::string &name)
 {
     return name == "cookie_bind4" || name == "cookie_bind6";
+}
+// io_uring's bind/listen requests: reported from its tracepoints where the
+// syscall tracepoints are the bind/listen hooks, else only marked as io_uring.
+const std::vector<std::string> &uring_programs(UringHook hook)
+{
+    static const std::vector<std::string> tp_btf{"tp_btf_uring_submit", "tp_btf_uring_complete"};
+    static const std::vector<std::string> raw_tp{"raw_tp_uring_submit", "raw_tp_uring_complete"};
+    static const std::vector<std::string> none;
+    switch (hook) {
+    case UringHook::TpBtf: return tp_btf;
+    case UringHook::RawTp: return raw_tp;
+    default: return none;
+    }
+}
+
+// The priority ring buffer: an eighth of the routine one, 256 KiB to 1 MiB
+// (a power of two, as the routine size is).  256 KiB holds about 390 events:
+// what exposed listeners make while a flood keeps the reader off the CPU
+// (measured under QEMU, where 64 KiB lost 40 of 150 to a starved reader).
+std::uint32_t priority_ringbuf_bytes(std::uint32_t routine_bytes)
+{
+    const std::uint32_t page = static_cast<std::uint32_t>(sysconf(_SC_PAGESIZE));
+    return std::clamp<std::uint32_t>(routine_bytes / 8, std::max<std::uint32_t>(page, 256u << 10),
+                                     1u << 20);
 }
 
 // libbpf reports which program failed only in its log; keep the last name.
@@ -173,14 +198,29 @@ std::string_view state_hook_name(StateHook hook)
     }
 }
 
+std::string_view uring_hook_name(UringHook hook)
+{
+    switch (hook) {
+    case UringHook::TpBtf: return "tp_btf";
+    case UringHook::RawTp: return "raw_tp";
+    default: return "none";
+    }
+}
+
 std::string ActiveHooks::describe() const
 {
     std::string s = "hooks: bind/listen=" + std::string(bind_hook_name(bind)) +
                     " tcp-state=" + std::string(state_hook_name(state)) +
+                    " io_uring=" + std::string(uring_hook_name(uring)) +
                     " cookies=" + (cookies_at_create ? "cgroup/bind" : "read-only");
     std::vector<std::string> blind;
-    if (bind == BindHook::SyscallTracepoint)
-        blind.emplace_back("binds/listens not made by bind()/listen() syscalls (io_uring, in-kernel)");
+    // Listens made any other way reach the TCP state tracepoint (via=kernel);
+    // binds have no such catch-all.
+    if (bind == BindHook::SyscallTracepoint) {
+        blind.emplace_back("binds made inside the kernel");
+        if (uring == UringHook::None)
+            blind.emplace_back("io_uring binds (its listens show as via=kernel)");
+    }
     if (!cookies_at_create)
         blind.emplace_back("cookies of sockets never listened on (bind may show cookie 0)");
     if (state != StateHook::TpBtf)
@@ -227,21 +267,23 @@ KernelTracer::KernelTracer(const KernelSettings &settings)
                       ? "present" : "absent");
     binds.push_back(BindHook::SyscallTracepoint);
     std::vector<StateHook> states = {StateHook::TpBtf, StateHook::RawTp, StateHook::Tracepoint};
+    const std::vector<UringHook> urings = {UringHook::TpBtf, UringHook::RawTp, UringHook::None};
     if (settings.bind_hook != BindHook::Auto)
         binds = {settings.bind_hook};
     if (settings.state_hook != StateHook::Auto)
         states = {settings.state_hook};
 
-    std::size_t bi = 0, si = 0;
+    std::size_t bi = 0, si = 0, ui = 0;
     bool cookies = true;
     std::string failures;
     while (bi < binds.size() && si < states.size()) {
         std::string failed;
         hooks_.cookies_at_create = cookies;
         errno = 0;
-        if (try_load(settings, binds[bi], states[si], failed)) {
+        if (try_load(settings, binds[bi], states[si], urings[ui], failed)) {
             hooks_.bind = binds[bi];
             hooks_.state = states[si];
+            hooks_.uring = urings[ui];
             return;
         }
         failures += (failures.empty() ? "" : ", ") + failed +
@@ -258,7 +300,10 @@ KernelTracer::KernelTracer(const KernelSettings &settings)
                 ": this is a trace-listen bug, please report it with this message; "
                 "--bind-hook kprobe or syscall works around it. Verifier log:\n" + verifier_log);
         }
-        if (is_cookie_program(failed) && cookies)
+        const auto &up = uring_programs(urings[ui]);
+        if (std::find(up.begin(), up.end(), failed) != up.end())
+            ++ui; // None loads nothing: ui stays in range
+        else if (is_cookie_program(failed) && cookies)
             cookies = false;
         else if (std::find(bp.begin(), bp.end(), failed) != bp.end())
             ++bi;
@@ -285,7 +330,7 @@ KernelTracer::~KernelTracer()
 }
 
 bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook state,
-                            std::string &failed_program)
+                            UringHook uring, std::string &failed_program)
 {
     links_.clear();
     skel_.reset(trace_listen_bpf__open());
@@ -315,11 +360,15 @@ bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook st
         bpf_map__set_max_entries(skel_->maps.pending_bind, s.pending_map_entries);
         bpf_map__set_max_entries(skel_->maps.pending_listen, s.pending_map_entries);
     }
+    bpf_map__set_max_entries(skel_->maps.priority_events, priority_ringbuf_bytes(s.ringbuf_bytes));
+    // fexit and kprobes on inet_* already report io_uring's calls.
+    ro->uring_emits = bind == BindHook::SyscallTracepoint;
     // A batch larger than half the buffer would only ever wake on overflow.
     ro->wakeup_batch_bytes = std::min<std::uint64_t>(
         std::uint64_t{s.wakeup_batch} * (sizeof(tl_event) + 8), s.ringbuf_bytes / 2);
 
     const auto &wanted_bind = bind_programs(bind);
+    const auto &wanted_uring = uring_programs(uring);
     const std::string wanted_state = state_program(state);
     bpf_program *prog;
     bpf_object__for_each_program(prog, skel_->obj)
@@ -327,6 +376,7 @@ bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook st
         std::string name = bpf_program__name(prog);
         bool on = name == wanted_state ||
                   std::find(wanted_bind.begin(), wanted_bind.end(), name) != wanted_bind.end() ||
+                  std::find(wanted_uring.begin(), wanted_uring.end(), name) != wanted_uring.end() ||
                   (is_cookie_program(name) && hooks_.cookies_at_create);
         bpf_program__set_autoload(prog, on);
     }
@@ -371,6 +421,7 @@ bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook st
 }
 
 int KernelTracer::ringbuf_fd() const { return bpf_map__fd(skel_->maps.events); }
+int KernelTracer::priority_ringbuf_fd() const { return bpf_map__fd(skel_->maps.priority_events); }
 
 namespace {
 
@@ -387,7 +438,7 @@ std::vector<std::uint64_t> per_cpu_counter(const bpf_map *map, __u32 key)
 
 std::uint64_t KernelTracer::map_full_drops() const
 {
-    auto per_cpu = per_cpu_counter(skel_->maps.ringbuf_drops, 1); // TL_DROP_MAP_FULL
+    auto per_cpu = per_cpu_counter(skel_->maps.ringbuf_drops, TL_CLASS_COUNT); // TL_DROP_MAP_FULL
     std::uint64_t total = 0;
     for (auto n : per_cpu)
         total += n;
@@ -407,9 +458,22 @@ bool KernelTracer::seed_listener_owner(std::uint64_t cookie, const tl_task &owne
     return true;
 }
 
-std::vector<std::uint64_t> KernelTracer::ringbuf_drops() const
+RingDrops KernelTracer::ringbuf_drops() const
 {
-    return per_cpu_counter(skel_->maps.ringbuf_drops, 0); // TL_DROP_RINGBUF
+    int ncpu = libbpf_num_possible_cpus();
+    RingDrops drops;
+    drops.per_cpu.assign(ncpu > 0 ? ncpu : 1, 0);
+    std::vector<std::uint64_t> one_class(drops.per_cpu.size());
+    for (__u32 key = 0; key < TL_CLASS_COUNT; ++key) {
+        std::fill(one_class.begin(), one_class.end(), 0);
+        bpf_map__lookup_elem(skel_->maps.ringbuf_drops, &key, sizeof key, one_class.data(),
+                             one_class.size() * sizeof(std::uint64_t), 0);
+        for (std::size_t cpu = 0; cpu < one_class.size(); ++cpu) {
+            drops.per_cpu[cpu] += one_class[cpu];
+            drops.by_class[key] += one_class[cpu];
+        }
+    }
+    return drops;
 }
 
 } // namespace tl

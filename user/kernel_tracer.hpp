@@ -2,11 +2,14 @@
 // owns every libbpf object behind them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "trace_listen/event.h"
 
 struct trace_listen_bpf;
 struct tl_task;
@@ -16,6 +19,8 @@ namespace tl {
 
 enum class BindHook { Auto, Fexit, Kprobe, SyscallTracepoint };
 enum class StateHook { Auto, TpBtf, RawTp, Tracepoint };
+// io_uring's submit/complete tracepoints (IORING_OP_BIND/LISTEN, issue 10).
+enum class UringHook { TpBtf, RawTp, None };
 
 // In-kernel filters and settings, fixed before load.
 struct KernelSettings {
@@ -40,6 +45,7 @@ struct KernelSettings {
 struct ActiveHooks {
     BindHook bind = BindHook::SyscallTracepoint;
     StateHook state = StateHook::TpBtf;
+    UringHook uring = UringHook::None;
     bool cookies_at_create = false; // cgroup/sock_create gives sockets cookies
     bool tracefs_mounted_by_us = false;
     std::string describe() const;   // one line: what is active, what it misses
@@ -47,6 +53,7 @@ struct ActiveHooks {
 
 std::string_view bind_hook_name(BindHook hook);
 std::string_view state_hook_name(StateHook hook);
+std::string_view uring_hook_name(UringHook hook);
 
 struct LinkDeleter {
     void operator()(bpf_link *link) const;
@@ -57,6 +64,12 @@ using LinkPtr = std::unique_ptr<bpf_link, LinkDeleter>;
 // used where the kernel has no such enum (it then has bit-fields instead).
 struct InetFlagBits {
     std::uint32_t freebind = 11, transparent = 15, bind_address_no_port = 18;
+};
+
+// Failed reservations: per possible CPU (both buffers), and per ring class.
+struct RingDrops {
+    std::vector<std::uint64_t> per_cpu;
+    std::array<std::uint64_t, TL_CLASS_COUNT> by_class{};
 };
 
 struct SkeletonDeleter {
@@ -72,9 +85,10 @@ public:
     ~KernelTracer();
 
     const ActiveHooks &hooks() const { return hooks_; }
-    int ringbuf_fd() const;
-    // Failed ring-buffer reservations so far, per possible CPU.
-    std::vector<std::uint64_t> ringbuf_drops() const;
+    int ringbuf_fd() const;          // routine records
+    int priority_ringbuf_fd() const; // exposure-relevant records (enum tl_ring_class)
+    // Failed ring-buffer reservations so far.
+    RingDrops ringbuf_drops() const;
     // Events lost because a kernel map was full (pending calls, listeners).
     std::uint64_t map_full_drops() const;
     // Makes a listener older than the tracer own the connections it accepts:
@@ -83,7 +97,7 @@ public:
     bool seed_listener_owner(std::uint64_t cookie, const tl_task &owner, int socket_fd);
 
 private:
-    bool try_load(const KernelSettings &settings, BindHook bind, StateHook state,
+    bool try_load(const KernelSettings &settings, BindHook bind, StateHook state, UringHook uring,
                   std::string &failed_program);
 
     std::unique_ptr<trace_listen_bpf, SkeletonDeleter> skel_;

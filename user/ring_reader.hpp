@@ -1,11 +1,14 @@
-// Drains the kernel's ring buffer, handing each record to a callback.
+// Drains the kernel's ring buffers, handing each record to a callback.  The
+// first buffer has priority: it is drained before the others and again
+// every few records taken from them, so a flood in one buffer can neither
+// starve the priority buffer nor keep the caller from its other work.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
-#include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 struct ring_buffer;
 
@@ -15,32 +18,29 @@ class RingReader {
 public:
     using Handler = std::function<void(const void *data, std::size_t size)>;
 
-    // `slice`: the longest one poll()/drain() call spends handling records.
-    // libbpf (1.1 at least) keeps consuming while the producer keeps writing,
-    // so without a bound a flood of events would hold the caller (and its
-    // stop, reload and periodic work) for as long as the flood lasts.
-    RingReader(int ringbuf_fd, Handler handler,
-               std::chrono::milliseconds slice = std::chrono::milliseconds(50));
+    // ringbuf_fds: BPF_MAP_TYPE_RINGBUF map fds, highest priority first.
+    RingReader(const std::vector<int> &ringbuf_fds, Handler handler);
     RingReader(const RingReader &) = delete;
     RingReader &operator=(const RingReader &) = delete;
     ~RingReader();
 
-    // Waits up to timeout_ms for records, handles what is available for at
-    // most one slice. Returns the number handled; negative errno on failure
-    // (EINTR is returned as 0).
+    // Waits up to timeout_ms for records, then handles up to a bounded batch.
+    // Returns the number handled; negative errno on failure (EINTR is 0).
     int poll(int timeout_ms);
-    // Handles what is there without waiting, for at most one slice.
+    // Handles a bounded batch of what is there without waiting.
     int drain();
+    // Handles what there is at exit, for a bounded time whatever a flood does.
+    int drain_all();
 
 private:
+    struct Ring;
     static int on_record(void *ctx, void *data, std::size_t size);
-    int finish(int libbpf_result);
+    int consume(Ring &ring, std::size_t budget);
+
     Handler handler_;
-    std::chrono::milliseconds slice_;
+    std::vector<std::unique_ptr<Ring>> rings_;
+    int epoll_fd_ = -1;
     std::chrono::steady_clock::time_point slice_end_{};
-    int handled_ = 0;
-    bool slice_over_ = false;
-    ring_buffer *rb_ = nullptr;
 };
 
 } // namespace tl

@@ -134,8 +134,24 @@ std::string_view hook_name(std::uint16_t hook)
     case TL_HOOK_STATE_TP_BTF: return "tp_btf";
     case TL_HOOK_STATE_RAW_TP: return "raw_tp";
     case TL_HOOK_STATE_TP: return "tracepoint";
+    case TL_HOOK_IO_URING: return "io_uring-tracepoint";
     default: return "snapshot";
     }
+}
+
+std::string_view via_name(std::uint8_t via)
+{
+    switch (via) {
+    case TL_VIA_SYSCALL: return "syscall";
+    case TL_VIA_IO_URING: return "io_uring";
+    case TL_VIA_KERNEL: return "kernel";
+    default: return "";
+    }
+}
+
+std::string_view ring_class_name(unsigned ring_class)
+{
+    return ring_class == TL_CLASS_PRIORITY ? "priority" : "routine";
 }
 
 } // namespace tl

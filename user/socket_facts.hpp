@@ -25,5 +25,9 @@ std::string_view transport_name(std::uint16_t protocol, std::uint16_t sock_type)
 std::string_view family_name(std::uint16_t family); // ipv4 / ipv6
 std::string errno_name(int error);                   // EADDRINUSE, ...
 std::string_view hook_name(std::uint16_t hook);
+// How a bind or listen was made: syscall, io_uring, kernel; empty when the
+// record does not say (close and state events, older records).
+std::string_view via_name(std::uint8_t via);
+std::string_view ring_class_name(unsigned ring_class); // priority / routine
 
 } // namespace tl

@@ -31,6 +31,9 @@ std::string SessionSummary::line() const
                        ringbuf_drops, sink_drops, kernel_map_drops);
     if (decode_errors)
         out += fmt::format(" malformed-records={}", decode_errors);
+    out += fmt::format("; by class: priority received={} dropped={}, routine received={} dropped={}",
+                       received_by_class[TL_CLASS_PRIORITY], dropped_by_class[TL_CLASS_PRIORITY],
+                       received_by_class[TL_CLASS_ROUTINE], dropped_by_class[TL_CLASS_ROUTINE]);
     return out;
 }
 
@@ -127,6 +130,11 @@ void TraceSession::handle_record(const void *data, std::size_t size)
         ++summary_.decode_errors;
         return;
     }
+    {
+        std::lock_guard lock(counters_mutex_);
+        ++summary_.received_by_class[event->raw.flags & TL_EVENT_PRIORITY ? TL_CLASS_PRIORITY
+                                                                          : TL_CLASS_ROUTINE];
+    }
     offer(*event);
 }
 
@@ -140,8 +148,8 @@ void TraceSession::offer(Event &event)
 
 void TraceSession::report_drops_if_changed()
 {
-    auto per_cpu = kernel_->ringbuf_drops();
-    std::uint64_t total = std::accumulate(per_cpu.begin(), per_cpu.end(), std::uint64_t{0});
+    RingDrops drops = kernel_->ringbuf_drops();
+    std::uint64_t total = std::accumulate(drops.per_cpu.begin(), drops.per_cpu.end(), std::uint64_t{0});
     std::uint64_t map_drops = kernel_->map_full_drops();
     std::uint64_t sink_drops = 0;
     {
@@ -152,23 +160,25 @@ void TraceSession::report_drops_if_changed()
             sink_drops += sink_counters_.back().stats.dropped;
         }
     }
-    if (total == last_drop_total_ && sink_drops == last_sink_drops_ &&
+    if (drops.by_class == last_drops_ && sink_drops == last_sink_drops_ &&
         map_drops == last_map_drops_)
         return;
-    last_drop_total_ = total;
+    last_drops_ = drops.by_class;
     last_sink_drops_ = sink_drops;
     last_map_drops_ = map_drops;
     {
         std::lock_guard lock(counters_mutex_);
         summary_.ringbuf_drops = total;
+        summary_.dropped_by_class = drops.by_class;
         summary_.sink_drops = sink_drops;
         summary_.kernel_map_drops = map_drops;
     }
     DropReport report;
     report.wall_time_ns = wall_now_ns();
     report.sequence = ++sequence_;
-    report.per_cpu = std::move(per_cpu);
+    report.per_cpu = std::move(drops.per_cpu);
     report.total = total;
+    report.dropped_by_class = drops.by_class;
     report.userspace_dropped = sink_drops;
     report.kernel_map_dropped = map_drops;
     for (auto &sink : sinks_)
@@ -195,7 +205,7 @@ SessionSummary TraceSession::run(const SessionControl &control)
 {
     if (!kernel_)
         start();
-    RingReader reader(kernel_->ringbuf_fd(),
+    RingReader reader({kernel_->priority_ringbuf_fd(), kernel_->ringbuf_fd()},
                       [this](const void *data, std::size_t size) { handle_record(data, size); });
     for (auto &event : initial_events_)
         offer(event);
@@ -230,7 +240,7 @@ SessionSummary TraceSession::run(const SessionControl &control)
                 enricher->reload();
         }
     }
-    reader.drain();
+    reader.drain_all();
     report_drops_if_changed();
     for (auto &sink : sinks_)
         sink->flush();

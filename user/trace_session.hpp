@@ -2,6 +2,7 @@
 // until stopped, a duration passes or a number of events went out.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -34,7 +35,12 @@ struct SessionSummary {
     std::uint64_t sink_drops = 0;
     std::uint64_t kernel_map_drops = 0; // a kernel map was full (pending calls, listeners)
     std::uint64_t decode_errors = 0;
-    std::string line() const; // "events: socket-bind=3 ...; drops: ring-buffer=0 sinks=0"
+    // Kernel records by ring class (enum tl_ring_class): read, and lost to a full buffer.
+    std::array<std::uint64_t, TL_CLASS_COUNT> received_by_class{};
+    std::array<std::uint64_t, TL_CLASS_COUNT> dropped_by_class{};
+    // "events: socket-bind=3 ...; drops: ring-buffer=0 sinks=0; by class: priority
+    // received=N dropped=N, routine received=N dropped=N"
+    std::string line() const;
 };
 
 // A sink's counters as of the last loop iteration (for the metrics endpoint).
@@ -86,7 +92,7 @@ private:
     std::unique_ptr<KernelTracer> kernel_;
     std::uint64_t sequence_ = 0;
     std::uint64_t emitted_ = 0;
-    std::uint64_t last_drop_total_ = 0;
+    std::array<std::uint64_t, TL_CLASS_COUNT> last_drops_{};
     std::uint64_t last_sink_drops_ = 0;
     std::uint64_t last_map_drops_ = 0;
     SessionSummary summary_;

@@ -33,6 +33,27 @@ enum tl_hook {
 	TL_HOOK_STATE_TP_BTF = 4,
 	TL_HOOK_STATE_RAW_TP = 5,
 	TL_HOOK_STATE_TP = 6,
+	TL_HOOK_IO_URING = 7,    /* tp_btf or raw_tp on io_uring_complete */
+};
+
+/* tl_event.via: how a bind or listen was made (issue 10). */
+enum tl_via {
+	TL_VIA_UNKNOWN = 0,  /* close and state events; records from older versions */
+	TL_VIA_SYSCALL = 1,  /* bind() / listen() */
+	TL_VIA_IO_URING = 2, /* IORING_OP_BIND / IORING_OP_LISTEN */
+	TL_VIA_KERNEL = 3,   /* entered LISTEN outside every listen path hooked: in-kernel users */
+};
+
+/*
+ * Two ring buffers: exposure-relevant records (a bind, listen or close on a
+ * non-loopback address, or any failure) go to a small one of their own so a
+ * flood of loopback events cannot crowd them out.  Also the keys of the
+ * per-CPU drop counters.
+ */
+enum tl_ring_class {
+	TL_CLASS_ROUTINE = 0,
+	TL_CLASS_PRIORITY = 1,
+	TL_CLASS_COUNT = 2,
 };
 
 /* trace_listen.options bits */
@@ -62,6 +83,7 @@ enum tl_event_flag {
 	TL_EVENT_HAS_PEER = 1 << 1,
 	TL_EVENT_ACTIVE_OPEN = 1 << 2,    /* state: the socket connect()ed out */
 	TL_EVENT_PASSIVE_OPEN = 1 << 3,   /* state: the socket was accepted by a listener */
+	TL_EVENT_PRIORITY = 1 << 4,       /* came through the priority ring buffer */
 };
 
 /* Who did it, read from task_struct at event time. */
@@ -119,7 +141,9 @@ struct tl_event {
 	__s32 error;            /* 0 on success, else positive errno */
 	__u16 hook;             /* enum tl_hook */
 	__u16 flags;            /* enum tl_event_flag */
-	__u32 pad;
+	__u8 via;               /* enum tl_via (was padding: older records say 0) */
+	__u8 reserved;
+	__u16 pad;
 	struct tl_sock sock;
 	struct tl_task task;
 };

@@ -13,6 +13,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/skip.hpp"
+
 #include "policy_test_helpers.hpp"
 #include "support/sockets.hpp"
 #include "support/temp_dir.hpp"
@@ -250,8 +252,7 @@ TEST_CASE("agent: a non-root user with file capabilities traces and attributes a
 {
     TL_REQUIRE_BPF();
     if (!try_shell("command -v setcap && command -v setpriv")) {
-        WARN("SKIPPED: needs setcap (libcap2-bin) and setpriv (util-linux)");
-        return;
+        TL_SKIP("needs setcap (libcap2-bin) and setpriv (util-linux)");
     }
     TempDir dir;
     std::filesystem::permissions(dir.path, std::filesystem::perms::owner_all |
@@ -291,8 +292,7 @@ TEST_CASE("agent: started as the systemd unit starts it - a non-root user with a
 {
     TL_REQUIRE_BPF();
     if (!try_shell("command -v setpriv")) {
-        WARN("SKIPPED: needs setpriv (util-linux)");
-        return;
+        TL_SKIP("needs setpriv (util-linux)");
     }
     // No systemd runs here: setpriv applies what DynamicUser=yes,
     // AmbientCapabilities=, CapabilityBoundingSet= and NoNewPrivileges=yes do.

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/skip.hpp"
+
 #include "support/sockets.hpp"
 #include "support/tracer_process.hpp"
 
@@ -107,8 +109,7 @@ TEST_CASE("tracefs mounted but not readable is named as such - not as missing")
 {
     TL_REQUIRE_BPF();
     if (!try_shell("command -v setpriv")) {
-        WARN("SKIPPED: needs setpriv");
-        return;
+        TL_SKIP("needs setpriv");
     }
     if (!try_shell("grep -q ' tracefs ' /proc/self/mounts"))
         try_shell("mount -t tracefs nodev /sys/kernel/tracing");
@@ -117,8 +118,7 @@ TEST_CASE("tracefs mounted but not readable is named as such - not as missing")
                             "--inh-caps=+bpf,+perfmon,+net_admin "
                             "--ambient-caps=+bpf,+perfmon,+net_admin ";
     if (try_shell(as_nobody + "test -x /sys/kernel/tracing/events")) {
-        WARN("SKIPPED: tracefs is readable by uid 65534 here (mode not 0700)");
-        return;
+        TL_SKIP("tracefs is readable by uid 65534 here (mode not 0700)");
     }
     std::string out = try_shell(as_nobody + TRACE_LISTEN_BINARY +
                                 " --bind-hook syscall --no-snapshot --duration 1 2>&1; echo rc=$?")

@@ -12,6 +12,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/skip.hpp"
+
 #include "support/sockets.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tracer_process.hpp"
@@ -290,8 +292,7 @@ TEST_CASE("a kernel-owned socket: no process in ECS, no backlog for UDP, sk: as 
     // VXLAN's UDP socket belongs to the kernel: no process holds it.
     if (!try_shell("ip -n " + ns.name() + " link add vx0 type vxlan id 42 dstport 4789 local "
                    "127.0.0.1 dev lo && ip -n " + ns.name() + " link set vx0 up")) {
-        WARN("SKIPPED: no vxlan in this kernel");
-        return;
+        TL_SKIP("no vxlan in this kernel");
     }
     Run json = run({"snapshot", "-o", "json", "--netns", ns.path(), "--port", "4789"});
     REQUIRE(json.status == 0);

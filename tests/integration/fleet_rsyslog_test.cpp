@@ -20,6 +20,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/skip.hpp"
+
 #include "siem_rsyslog.hpp"
 #include "support/sockets.hpp"
 #include "support/tracer_process.hpp"
@@ -213,8 +215,7 @@ TEST_CASE("fleet: nodes deliver through local rsyslog over RELP with TLS or sysl
     if (!have("/usr/sbin/rsyslogd") || !have("/usr/bin/certtool") ||
         !fs::exists("/usr/lib/x86_64-linux-gnu/rsyslog/imrelp.so") ||
         !fs::exists("/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_gtls.so")) {
-        WARN("SKIPPED: needs rsyslog, rsyslog-relp, rsyslog-gnutls and gnutls-bin (certtool)");
-        return;
+        TL_SKIP("needs rsyslog, rsyslog-relp, rsyslog-gnutls and gnutls-bin (certtool)");
     }
     fs::path dir = make_temp_dir("fleet");
     struct Cleanup {

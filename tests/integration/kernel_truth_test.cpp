@@ -25,6 +25,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/skip.hpp"
+
 #include "support/sockets.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tracer_process.hpp"
@@ -349,8 +351,7 @@ TEST_CASE("a full map of bind calls in flight is counted as a drop")
                           std::to_string(getpid())});
     int uffd = static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC));
     if (uffd < 0) {
-        WARN("SKIPPED: userfaultfd is not available: " << std::strerror(errno));
-        return;
+        TL_SKIP("userfaultfd is not available: " << std::strerror(errno));
     }
     Fd uffd_owner(uffd);
     uffdio_api api{UFFD_API, 0, {}};
@@ -404,16 +405,15 @@ TEST_CASE("a full map of bind calls in flight is counted as a drop")
 TEST_CASE("an fexit program the verifier rejects, where fexit works, stops the tracer with the verifier's message")
 {
 #ifndef TRACE_LISTEN_TEST_BROKEN_FEXIT
-    WARN("SKIPPED: needs a build with -DTRACE_LISTEN_TEST_BROKEN_FEXIT=ON (a deliberately broken "
-         "fexit program) on a kernel where fexit works");
+    TL_SKIP("needs a build with -DTRACE_LISTEN_TEST_BROKEN_FEXIT=ON (a deliberately broken "
+            "fexit program) on a kernel where fexit works");
 #else
     TL_REQUIRE_BPF();
     TracerProcess tracer({"--no-snapshot", "--log-level", "debug"}, false);
     int rc = tracer.wait(60s);
     std::string err = tracer.err();
     if (err.find("probed: fexit=works") == std::string::npos) {
-        WARN("SKIPPED: fexit does not work on this kernel, so nothing can be wrongly hidden");
-        return;
+        TL_SKIP("fexit does not work on this kernel, so nothing can be wrongly hidden");
     }
     INFO(err);
     CHECK(rc == 1);

@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/skip.hpp"
+
 #include "policy_test_helpers.hpp"
 #include "support/sockets.hpp"
 #include "support/tracer_process.hpp"
@@ -291,8 +293,7 @@ TEST_CASE("baseline save accepts listeners no visible process holds - check is t
 TEST_CASE("check without CAP_SYS_ADMIN is never compliant on what it could not see")
 {
     if (geteuid() != 0 || !try_shell("command -v setpriv")) {
-        WARN("SKIPPED: needs root and setpriv to drop CAP_SYS_ADMIN");
-        return;
+        TL_SKIP("needs root and setpriv to drop CAP_SYS_ADMIN");
     }
     // A namespace that cannot be entered without CAP_SYS_ADMIN, whatever
     // else runs on this machine.

@@ -13,6 +13,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/skip.hpp"
+
 #include "support/sockets.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tmux_session.hpp"
@@ -27,8 +29,7 @@ namespace {
     do {                                                                                       \
         TL_REQUIRE_BPF();                                                                      \
         if (!::tl::test::tmux_available()) {                                                   \
-            WARN("SKIPPED: needs tmux (scripts/setup installs it)");                           \
-            return;                                                                            \
+            TL_SKIP("needs tmux (scripts/setup installs it)");                                 \
         }                                                                                      \
     } while (0)
 

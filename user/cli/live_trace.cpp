@@ -38,6 +38,8 @@ std::unique_ptr<MetricsServer> start_metrics(const std::string &address,
         snap.events_by_action = c.summary.events_by_action;
         snap.ringbuf_drops = c.summary.ringbuf_drops;
         snap.kernel_map_drops = c.summary.kernel_map_drops;
+        snap.received_by_class = c.summary.received_by_class;
+        snap.dropped_by_class = c.summary.dropped_by_class;
         snap.decode_errors = c.summary.decode_errors;
         snap.start_time_seconds = started;
         for (std::size_t i = 0; i < c.sinks.size(); ++i) {

@@ -229,6 +229,8 @@ void add_network(json &doc, const Event &e)
     if (s.bound_dev_if)
         tl["bound_device"] = s.bound_dev_if;
     tl["hook"] = hook_name(e.raw.hook);
+    if (std::string_view via = via_name(e.raw.via); !via.empty())
+        tl["via"] = via;
 }
 
 // Who reports: the same on every document, so a SIEM can tell hosts, reboots
@@ -310,6 +312,14 @@ json ecs_document(const Event &e)
     return doc;
 }
 
+json drops_by_class(const DropReport &r)
+{
+    json by_class = json::object();
+    for (unsigned c = 0; c < TL_CLASS_COUNT; ++c)
+        by_class[std::string(ring_class_name(c))] = r.dropped_by_class[c];
+    return by_class;
+}
+
 json ecs_drop_document(const DropReport &r)
 {
     json doc;
@@ -324,6 +334,7 @@ json ecs_drop_document(const DropReport &r)
     add_reporter(doc);
     doc["trace_listen"]["drops"] = {{"ringbuf_total", r.total},
                                     {"ringbuf_per_cpu", r.per_cpu},
+                                    {"ringbuf_by_class", drops_by_class(r)},
                                     {"userspace_total", r.userspace_dropped},
                                     {"kernel_maps_total", r.kernel_map_dropped}};
     return doc;

@@ -10,6 +10,8 @@ namespace tl {
 
 nlohmann::json ecs_document(const Event &event);
 nlohmann::json ecs_drop_document(const DropReport &report);
+// {"priority": N, "routine": N}: ring-buffer drops by class (ECS and OCSF).
+nlohmann::json drops_by_class(const DropReport &report);
 
 // Sets doc[a][b]... = text made valid UTF-8; when bytes had to be replaced,
 // the original goes, base64, under <raw_at>.<dotted path>_base64.

@@ -1,6 +1,7 @@
 // The Prometheus text exposition (format 0.0.4) of trace-listen's counters.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -23,6 +24,9 @@ struct MetricsSnapshot {
     std::uint64_t ringbuf_drops = 0;
     std::uint64_t kernel_map_drops = 0;
     std::uint64_t decode_errors = 0;
+    // By ring class (enum tl_ring_class): records the kernel handed over / lost.
+    std::array<std::uint64_t, TL_CLASS_COUNT> received_by_class{};
+    std::array<std::uint64_t, TL_CLASS_COUNT> dropped_by_class{};
     std::vector<SinkMetrics> sinks;
     double start_time_seconds = 0;
 };

@@ -133,6 +133,8 @@ void add_unmapped(json &doc, const Event &e)
     u["dual_stack"] = is_dual_stack(s);
     u["options"] = option_names(s.options);
     u["hook"] = hook_name(e.raw.hook);
+    if (std::string_view via = via_name(e.raw.via); !via.empty())
+        u["via"] = via;
     u["cgroup_id"] = e.raw.task.cgroup_id;
     if (e.kind == EventKind::Bind)
         u["requested_port"] = s.req_port;
@@ -222,6 +224,7 @@ json ocsf_drop_document(const DropReport &r)
                                        {"drops",
                                         {{"ringbuf_total", r.total},
                                          {"ringbuf_per_cpu", r.per_cpu},
+                                         {"ringbuf_by_class", drops_by_class(r)},
                                          {"userspace_total", r.userspace_dropped},
                                          {"kernel_maps_total", r.kernel_map_dropped}}}};
     return doc;

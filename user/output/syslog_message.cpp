@@ -154,6 +154,8 @@ std::vector<SyslogElement> syslog_sd_for(const Event &e)
                  {"exposure", std::string(exposure_name(exposure_of(s.family, s.addr)))}};
     if (e.raw.error)
         ev.params.emplace_back("error", errno_name(e.raw.error));
+    if (std::string_view via = via_name(e.raw.via); !via.empty())
+        ev.params.emplace_back("via", std::string(via));
     if (e.container && !e.container->id.empty())
         ev.params.emplace_back("container", e.container->id);
     if (e.verdict)
@@ -166,6 +168,8 @@ std::vector<SyslogElement> syslog_sd_for(const DropReport &r)
     SyslogElement ev{event_sd_id,
                      {{"action", "events-dropped"},
                       {"ringbuf_total", std::to_string(r.total)},
+                      {"ringbuf_priority", std::to_string(r.dropped_by_class[TL_CLASS_PRIORITY])},
+                      {"ringbuf_routine", std::to_string(r.dropped_by_class[TL_CLASS_ROUTINE])},
                       {"userspace_total", std::to_string(r.userspace_dropped)},
                       {"kernel_maps_total", std::to_string(r.kernel_map_dropped)}}};
     return {origin(), meta(r.sequence), std::move(ev)};

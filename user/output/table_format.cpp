@@ -156,6 +156,9 @@ std::string table_detail(const Event &e)
     std::vector<std::string> parts;
     if (e.raw.error)
         parts.push_back(errno_name(e.raw.error));
+    // bind()/listen() is the norm; say when it was anything else.
+    if (std::string_view via = via_name(e.raw.via); !via.empty() && e.raw.via != TL_VIA_SYSCALL)
+        parts.push_back("via=" + std::string(via));
     if (std::string service = system_service_names().name_of(s.port, transport_name(s.protocol, s.type));
         !service.empty())
         parts.push_back("service=" + service);
@@ -225,9 +228,12 @@ std::string TableFormat::event(const Event &e) const
 
 std::string TableFormat::drops(const DropReport &r) const
 {
-    std::string text = fmt::format("ring buffer full: {} events lost so far (per CPU: {}); "
+    std::string text = fmt::format("ring buffer full: {} events lost so far (priority {}, "
+                                   "routine {}; per CPU: {}); kernel maps full {}; "
                                    "userspace dropped {}",
-                                   r.total, fmt::join(r.per_cpu, ","), r.userspace_dropped);
+                                   r.total, r.dropped_by_class[TL_CLASS_PRIORITY],
+                                   r.dropped_by_class[TL_CLASS_ROUTINE], fmt::join(r.per_cpu, ","),
+                                   r.kernel_map_dropped, r.userspace_dropped);
     return row({cell(local_time(r.wall_time_ns, style_.dates),
                      style_.dates ? date_time_width : time_width),
                 cell("DROPS", 8, Align::Left, style_.color ? std::optional(failure_style()) : std::nullopt),

@@ -172,7 +172,8 @@ std::string encode_drops(const DropReport &r)
 {
     json j = {{"wall_time_ns", r.wall_time_ns}, {"sequence", r.sequence},
               {"per_cpu", r.per_cpu},           {"total", r.total},
-              {"userspace_dropped", r.userspace_dropped}, {"ecs", ecs_drop_document(r)}};
+              {"userspace_dropped", r.userspace_dropped},
+              {"dropped_by_class", r.dropped_by_class}, {"ecs", ecs_drop_document(r)}};
     return dump(j);
 }
 
@@ -284,6 +285,8 @@ DropReport decode_drops(std::string_view payload)
         r.per_cpu = j.value("per_cpu", std::vector<std::uint64_t>{});
         r.total = j.value("total", std::uint64_t{0});
         r.userspace_dropped = j.value("userspace_dropped", std::uint64_t{0});
+        // Absent in records written before the priority ring buffer: all routine.
+        r.dropped_by_class = j.value("dropped_by_class", decltype(r.dropped_by_class){r.total, 0});
     } catch (const json::exception &ex) {
         throw std::runtime_error(fmt::format("drop record fields have the wrong type: {}",
                                              ex.what()));
