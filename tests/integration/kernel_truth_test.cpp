@@ -304,9 +304,9 @@ TEST_CASE("a filtered-out process's command line never reaches a record file or 
     std::string file = (dir.path / "run.tlr").string();
     // A small ring buffer, so the short process's records land in memory
     // the filtered-out one's records used before.
-    TracerProcess recorder({"record", "-w", file, "--no-snapshot", "--events", "bind",
+    TracerProcess recorder({"record", "-w", file, "--no-snapshot", "--allow-loss", "--events", "bind",
                             "--comm", "shortone", "--ringbuf-size", "64K"});
-    TracerProcess live({"-o", "json", "--no-snapshot", "--events", "bind", "--comm", "shortone",
+    TracerProcess live({"-o", "json", "--no-snapshot", "--allow-loss", "--events", "bind", "--comm", "shortone",
                         "--ringbuf-size", "64K"});
     const std::string binds = "import socket\nfor i in range(3000):\n"
                               "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
@@ -346,7 +346,7 @@ TEST_CASE("a full map of bind calls in flight is counted as a drop")
     // Room for one call in flight.  A thread is held inside bind() (its
     // sockaddr sits on a page only a userfaultfd can fill) while another
     // thread binds: that second call finds the map full.
-    TracerProcess tracer({"-o", "json", "--no-snapshot", "--events", "bind", "--bind-hook",
+    TracerProcess tracer({"-o", "json", "--no-snapshot", "--allow-loss", "--events", "bind", "--bind-hook",
                           "syscall", "--pending-map-size", "1", "--pid",
                           std::to_string(getpid())});
     int uffd = static_cast<int>(syscall(SYS_userfaultfd, O_CLOEXEC));

@@ -105,6 +105,6 @@ TEST_CASE("metrics and the summary line count kernel records per class")
     s.received_by_class = {100, 50};
     s.dropped_by_class = {7, 0};
     s.ringbuf_drops = 7;
-    CHECK(s.line().find("drops: ring-buffer=7 sinks=0; by class: priority received=50 dropped=0, "
+    CHECK(s.line().find("drops: ring-buffer=7 sinks=0 kernel-maps=0; by class: priority received=50 dropped=0, "
                         "routine received=100 dropped=7") != std::string::npos);
 }
