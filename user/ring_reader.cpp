@@ -1,6 +1,7 @@
 #include "ring_reader.hpp"
 
 #include <bpf/libbpf.h>
+#include <spdlog/spdlog.h>
 
 #include <cerrno>
 #include <cstring>
@@ -19,9 +20,18 @@ RingReader::RingReader(int ringbuf_fd, Handler handler) : handler_(std::move(han
 
 RingReader::~RingReader() { ring_buffer__free(rb_); }
 
+// libbpf is C: an exception must not unwind through it (std::terminate at
+// best).  A record whose handling failed is counted, and reading goes on.
 int RingReader::on_record(void *ctx, void *data, std::size_t size)
 {
-    static_cast<RingReader *>(ctx)->handler_(data, size);
+    auto *self = static_cast<RingReader *>(ctx);
+    try {
+        self->handler_(data, size);
+    } catch (const std::exception &e) {
+        if (self->failed_++ == 0)
+            spdlog::warn("handling a kernel record failed (counted as failed-records): {}",
+                         e.what());
+    }
     return 0;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 
@@ -23,11 +24,14 @@ public:
     int poll(int timeout_ms);
     // Handles what is there without waiting.
     int drain();
+    // Records whose handler threw: counted, not fatal.
+    std::uint64_t failed() const { return failed_; }
 
 private:
     static int on_record(void *ctx, void *data, std::size_t size);
     Handler handler_;
     ring_buffer *rb_ = nullptr;
+    std::uint64_t failed_ = 0;
 };
 
 } // namespace tl

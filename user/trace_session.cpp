@@ -29,6 +29,8 @@ std::string SessionSummary::line() const
                        sink_drops);
     if (decode_errors)
         out += fmt::format(" malformed-records={}", decode_errors);
+    if (failed_records)
+        out += fmt::format(" failed-records={}", failed_records);
     return out;
 }
 
@@ -211,6 +213,8 @@ SessionSummary TraceSession::run(const SessionControl &control)
     for (auto &sink : sinks_)
         sink->flush();
     report_drops_if_changed();
+    std::lock_guard lock(counters_mutex_);
+    summary_.failed_records = reader.failed();
     return summary_;
 }
 

@@ -33,6 +33,7 @@ struct SessionSummary {
     std::uint64_t ringbuf_drops = 0;
     std::uint64_t sink_drops = 0;
     std::uint64_t decode_errors = 0;
+    std::uint64_t failed_records = 0; // decoded, but handling them threw
     std::string line() const; // "events: socket-bind=3 ...; drops: ring-buffer=0 sinks=0"
 };
 
