@@ -4,6 +4,8 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <spdlog/spdlog.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -78,7 +80,15 @@ int RingReader::on_record(void *ctx, void *data, std::size_t size)
 {
     auto *ring = static_cast<Ring *>(ctx);
     RingReader *self = ring->owner;
-    self->handler_(data, size);
+    // libbpf is C: an exception must not unwind through it.  A record whose
+    // handling failed is counted (failed-records), and reading goes on.
+    try {
+        self->handler_(data, size);
+    } catch (const std::exception &e) {
+        if (self->failed_++ == 0)
+            spdlog::warn("handling a kernel record failed (counted as failed-records): {}",
+                         e.what());
+    }
     ++ring->handled;
     // Between records of a lower buffer, take what waits in the first one.
     if (ring != self->rings_.front().get() && ring->handled % interleave == 0)

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -31,6 +32,8 @@ public:
     int drain();
     // Handles what there is at exit, for a bounded time whatever a flood does.
     int drain_all();
+    // Records whose handler threw: counted, not fatal.
+    std::uint64_t failed() const { return failed_; }
 
 private:
     struct Ring;
@@ -41,6 +44,7 @@ private:
     std::vector<std::unique_ptr<Ring>> rings_;
     int epoll_fd_ = -1;
     std::chrono::steady_clock::time_point slice_end_{};
+    std::uint64_t failed_ = 0;
 };
 
 } // namespace tl

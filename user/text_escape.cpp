@@ -7,35 +7,52 @@ namespace tl {
 
 namespace {
 
-// Length of the valid UTF-8 sequence at s[i], 0 when invalid.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i, std::uint32_t *cp)
+// One step of UTF-8 decoding at s[i]: a valid sequence (its code point and
+// length) or, when invalid, the length of its "maximal subpart" - the longest
+// prefix that could still have begun a valid sequence, at least one byte.
+// One U+FFFD per maximal subpart is the Unicode-recommended practice that
+// Python, Go and the WHATWG encoding standard follow (E2 82 41 -> FFFD 'A').
+struct Utf8Step {
+    std::size_t length;
+    bool valid;
+    std::uint32_t cp;
+};
+
+Utf8Step utf8_step(std::string_view s, std::size_t i)
 {
-    auto b = static_cast<unsigned char>(s[i]);
-    std::size_t len;
-    std::uint32_t min;
-    if (b < 0x80) {
-        *cp = b;
-        return 1;
-    } else if ((b & 0xE0) == 0xC0) {
-        len = 2, min = 0x80, *cp = b & 0x1F;
-    } else if ((b & 0xF0) == 0xE0) {
-        len = 3, min = 0x800, *cp = b & 0x0F;
-    } else if ((b & 0xF8) == 0xF0) {
-        len = 4, min = 0x10000, *cp = b & 0x07;
+    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+    unsigned char b = byte(0);
+    if (b < 0x80)
+        return {1, true, b};
+    std::size_t need;
+    unsigned char lo = 0x80, hi = 0xBF; // the range allowed for the second byte
+    std::uint32_t cp;
+    if (b >= 0xC2 && b <= 0xDF) {
+        need = 1, cp = b & 0x1F;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+        need = 2, cp = b & 0x0F;
+        if (b == 0xE0)
+            lo = 0xA0; // overlong
+        if (b == 0xED)
+            hi = 0x9F; // surrogates
+    } else if (b >= 0xF0 && b <= 0xF4) {
+        need = 3, cp = b & 0x07;
+        if (b == 0xF0)
+            lo = 0x90; // overlong
+        if (b == 0xF4)
+            hi = 0x8F; // above U+10FFFF
     } else {
-        return 0;
+        return {1, false, 0}; // a continuation byte, C0, C1 or F5..FF
     }
-    if (i + len > s.size())
-        return 0;
-    for (std::size_t k = 1; k < len; ++k) {
-        auto c = static_cast<unsigned char>(s[i + k]);
-        if ((c & 0xC0) != 0x80)
-            return 0;
-        *cp = (*cp << 6) | (c & 0x3F);
+    for (std::size_t k = 1; k <= need; ++k) {
+        if (i + k >= s.size())
+            return {k, false, 0};
+        unsigned char c = byte(k);
+        if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF))
+            return {k, false, 0};
+        cp = (cp << 6) | (c & 0x3F);
     }
-    if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
-        return 0;
-    return len;
+    return {need + 1, true, cp};
 }
 
 void append_hex(std::string &out, unsigned char b)
@@ -53,11 +70,11 @@ std::string escape_for_terminal(std::string_view text)
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
-        std::uint32_t cp = 0;
-        std::size_t len = utf8_sequence_length(text, i, &cp);
-        if (len == 0) {
-            append_hex(out, static_cast<unsigned char>(text[i]));
-            ++i;
+        auto [len, valid, cp] = utf8_step(text, i);
+        if (!valid) {
+            for (std::size_t k = 0; k < len; ++k)
+                append_hex(out, static_cast<unsigned char>(text[i + k]));
+            i += len;
             continue;
         }
         if (cp == '\\') {
@@ -85,16 +102,14 @@ std::string to_valid_utf8(std::string_view text, bool *replaced)
     out.reserve(text.size());
     bool any = false;
     for (std::size_t i = 0; i < text.size();) {
-        std::uint32_t cp = 0;
-        std::size_t len = utf8_sequence_length(text, i, &cp);
-        if (len == 0) {
+        auto [len, valid, cp] = utf8_step(text, i);
+        if (valid) {
+            out.append(text.substr(i, len));
+        } else {
             out += "\xEF\xBF\xBD";
             any = true;
-            ++i;
-        } else {
-            out.append(text.substr(i, len));
-            i += len;
         }
+        i += len;
     }
     if (replaced)
         *replaced = any;

@@ -31,6 +31,8 @@ std::string SessionSummary::line() const
                        ringbuf_drops, sink_drops, kernel_map_drops);
     if (decode_errors)
         out += fmt::format(" malformed-records={}", decode_errors);
+    if (failed_records)
+        out += fmt::format(" failed-records={}", failed_records);
     out += fmt::format("; by class: priority received={} dropped={}, routine received={} dropped={}",
                        received_by_class[TL_CLASS_PRIORITY], dropped_by_class[TL_CLASS_PRIORITY],
                        received_by_class[TL_CLASS_ROUTINE], dropped_by_class[TL_CLASS_ROUTINE]);
@@ -245,6 +247,8 @@ SessionSummary TraceSession::run(const SessionControl &control)
     for (auto &sink : sinks_)
         sink->flush();
     report_drops_if_changed();
+    std::lock_guard lock(counters_mutex_);
+    summary_.failed_records = reader.failed();
     return summary_;
 }
 

@@ -35,6 +35,7 @@ struct SessionSummary {
     std::uint64_t sink_drops = 0;
     std::uint64_t kernel_map_drops = 0; // a kernel map was full (pending calls, listeners)
     std::uint64_t decode_errors = 0;
+    std::uint64_t failed_records = 0; // decoded, but handling them threw
     // Kernel records by ring class (enum tl_ring_class): read, and lost to a full buffer.
     std::array<std::uint64_t, TL_CLASS_COUNT> received_by_class{};
     std::array<std::uint64_t, TL_CLASS_COUNT> dropped_by_class{};

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <sstream>
 #include <stdexcept>
@@ -52,6 +53,28 @@ TracerProcess::~TracerProcess()
 {
     if (!exited_)
         stop(SIGKILL);
+    keep_json_lines(out_);
+}
+
+// Every JSON line any test saw goes to one folder, which the last test
+// validates against the published ECS and OCSF schemas (tests/CMakeLists.txt).
+void keep_json_lines(const std::string &text)
+{
+    static std::atomic<unsigned> files{0};
+    std::ostringstream kept;
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line))
+        if (!line.empty() && line.front() == '{')
+            kept << line << '\n';
+    if (kept.tellp() <= 0)
+        return;
+    std::string path = std::string(TRACE_LISTEN_JSON_LINES_DIR) + "/" + std::to_string(getpid()) +
+                       "-" + std::to_string(files++) + ".jsonl";
+    if (FILE *f = std::fopen(path.c_str(), "we")) {
+        std::fputs(kept.str().c_str(), f);
+        std::fclose(f);
+    }
 }
 
 void TracerProcess::reader(int fd, std::string &into)

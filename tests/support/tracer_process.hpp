@@ -68,6 +68,10 @@ private:
     std::thread out_thread_, err_thread_;
 };
 
+// Keeps the JSON lines in `text` (what a tracer printed or a sink wrote) for
+// the schema check that runs after the integration tests.
+void keep_json_lines(const std::string &text);
+
 // Runs a shell command, returns its stdout; fails the test if it exits non-zero.
 std::string shell(const std::string &command);
 // Same, but returns nullopt instead of failing.

@@ -29,10 +29,15 @@ TEST_CASE("OCSF: listen is Network Activity 'Listen' with the local end as dst_e
     CHECK(doc["actor"]["process"]["name"] == "server");
     CHECK(doc["actor"]["process"]["parent_process"]["name"] == "init");
     CHECK(doc["metadata"]["product"]["name"] == "trace-listen");
-    CHECK(doc["metadata"]["version"] == "1.1.0");
+    CHECK(doc["metadata"]["version"] == "1.8.0");
+    CHECK(doc["metadata"]["profiles"] == json::array({"host", "container", "datetime"}));
+    CHECK(doc["connection_info"]["direction_id"] == 1); // a listener faces inbound
+    CHECK(doc["actor"]["process"]["ptid"] == 4242);
+    CHECK_FALSE(doc["actor"]["process"].contains("tid")); // deprecated since OCSF 1.6.0
     CHECK(doc["metadata"]["sequence"] == 7);
     CHECK(doc["device"]["hostname"].is_string());
     CHECK(doc["device"]["os"]["type"] == "Linux");
+    CHECK(doc["device"]["os"]["type_id"] == 200); // 100 would be Windows
     CHECK_FALSE(doc.contains("src_endpoint"));
 }
 
@@ -73,4 +78,45 @@ TEST_CASE("OCSF: a drop report is a Base Event with the counts")
     CHECK(doc["class_uid"] == 0);
     CHECK(doc["unmapped"]["trace_listen"]["drops"]["ringbuf_total"] == 5);
     CHECK(doc["unmapped"]["trace_listen"]["drops"]["userspace_total"] == 4);
+}
+
+TEST_CASE("OCSF: a connection this host opened has the local end as src_endpoint (the initiator)")
+{
+    Event e = siem_event(EventKind::StateChange, 40000);
+    e.raw.kind = TL_EVENT_STATE;
+    e.raw.flags |= TL_EVENT_HAS_PEER | TL_EVENT_ACTIVE_OPEN;
+    e.raw.sock.peer_port = 443;
+    inet_pton(AF_INET, "127.0.0.2", e.raw.sock.peer_addr);
+    json out = json::parse(OcsfFormat().event(e));
+    CHECK(out["src_endpoint"]["port"] == 40000);
+    CHECK(out["dst_endpoint"]["port"] == 443);
+    CHECK(out["connection_info"]["direction_id"] == 2);
+
+    e.raw.flags = TL_EVENT_HAS_PEER | TL_EVENT_PASSIVE_OPEN;
+    json in = json::parse(OcsfFormat().event(e));
+    CHECK(in["dst_endpoint"]["port"] == 40000);
+    CHECK(in["src_endpoint"]["port"] == 443);
+    CHECK(in["connection_info"]["direction_id"] == 1);
+}
+
+TEST_CASE("OCSF: a container is the process's (container profile), never top-level")
+{
+    Event e = siem_event(EventKind::Listen, 8080);
+    auto c = std::make_shared<ContainerDetails>();
+    c->id = std::string(64, 'a');
+    c->runtime = "podman";
+    e.container = c;
+    json doc = json::parse(OcsfFormat().event(e));
+    CHECK_FALSE(doc.contains("container"));
+    CHECK(doc["actor"]["process"]["container"]["uid"] == std::string(64, 'a'));
+    CHECK(doc["actor"]["process"]["container"]["runtime"] == "podman");
+}
+
+TEST_CASE("OCSF: a socket no process holds has no actor.process")
+{
+    Event e = siem_event(EventKind::Existing, 4789);
+    e.raw.task = {};
+    json doc = json::parse(OcsfFormat().event(e));
+    CHECK_FALSE(doc.contains("actor"));
+    CHECK(doc["dst_endpoint"]["port"] == 4789);
 }

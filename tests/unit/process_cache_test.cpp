@@ -134,6 +134,9 @@ TEST_CASE("a process that exec'd since the event is not described by its new pro
 TEST_CASE("entity ids are stable and tell processes apart")
 {
     CHECK(process_entity_id("boot-a", 10, 500) == process_entity_id("boot-a", 10, 500));
+    // XXH3-128 of "boot:pid:start" (`printf boot-a:10:500 | xxh128sum`): the
+    // id is a real 128-bit hash, the same on every host and build.
+    CHECK(process_entity_id("boot-a", 10, 500) == "bca5d3d254831d83274d127429ff0705");
     CHECK(process_entity_id("boot-a", 10, 500) != process_entity_id("boot-a", 11, 500));
     CHECK(process_entity_id("boot-a", 10, 500) != process_entity_id("boot-a", 10, 501));
     CHECK(process_entity_id("boot-a", 10, 500) != process_entity_id("boot-b", 10, 500));

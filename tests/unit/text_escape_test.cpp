@@ -26,6 +26,21 @@ TEST_CASE("invalid UTF-8 is replaced visibly and reported")
     CHECK(to_valid_utf8("\xed\xa0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"); // surrogate
 }
 
+TEST_CASE("invalid UTF-8: one U+FFFD per maximal ill-formed subsequence, as Python and Go do")
+{
+    // Expected values from python3: bytes.decode("utf-8", "replace").
+    CHECK(to_valid_utf8("\xe2\x82\x41") == "\xef\xbf\xbd\x41");
+    CHECK(to_valid_utf8("\xf0\x9f\x98") == "\xef\xbf\xbd");
+    CHECK(to_valid_utf8("\xf0\x9f\x41") == "\xef\xbf\xbd\x41");
+    CHECK(to_valid_utf8("\xc0\xaf") == "\xef\xbf\xbd\xef\xbf\xbd");
+    CHECK(to_valid_utf8("\xf4\x90\x80\x80") == "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    CHECK(to_valid_utf8("\xe0\x80\xaf") == "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    CHECK(to_valid_utf8("\x61\xe2\x82") == "\x61\xef\xbf\xbd");
+    CHECK(to_valid_utf8("\x80\x80") == "\xef\xbf\xbd\xef\xbf\xbd");
+    CHECK(to_valid_utf8("\xf0\x9f\x98\x80\x6f\x6b") == "\xf0\x9f\x98\x80\x6f\x6b");
+    CHECK(to_valid_utf8("\xed\x9f\xbf") == "\xed\x9f\xbf");
+}
+
 TEST_CASE("base64 matches RFC 4648 test vectors")
 {
     CHECK(base64_encode("") == "");

@@ -1,23 +1,13 @@
 #include "enrich/entity_id.hpp"
 
 #include <fmt/format.h>
+#include <xxhash.h>
 
 #include "enrich/proc_reader.hpp"
 
 namespace tl {
 
 namespace {
-
-// FNV-1a: stable across builds and hosts, unlike std::hash.
-std::uint64_t fnv1a(const std::string &text, std::uint64_t seed)
-{
-    std::uint64_t h = seed;
-    for (unsigned char c : text) {
-        h ^= c;
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
 
 const std::string &boot_id()
 {
@@ -36,10 +26,10 @@ std::string process_entity_id(const std::string &boot, std::uint32_t pid,
                               std::uint64_t start_boot_ticks)
 {
     std::string key = fmt::format("{}:{}:{}", boot, pid, start_boot_ticks);
-    // Two differently seeded 64-bit hashes: 128 bits make collisions between
-    // the processes of one fleet implausible.
-    return fmt::format("{:016x}{:016x}", fnv1a(key, 0xcbf29ce484222325ULL),
-                       fnv1a(key, 0x84222325cbf29ce4ULL));
+    // XXH3-128: stable across builds and hosts (unlike std::hash), and 128
+    // real bits make collisions between the processes of a fleet implausible.
+    XXH128_hash_t h = XXH3_128bits(key.data(), key.size());
+    return fmt::format("{:016x}{:016x}", h.high64, h.low64);
 }
 
 std::string process_entity_id(std::uint32_t pid, std::uint64_t start_boot_ticks)

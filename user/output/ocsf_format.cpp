@@ -19,7 +19,13 @@ namespace {
 
 constexpr int network_activity_class = 4001;
 constexpr int network_activity_category = 4;
-constexpr const char *ocsf_version = "1.1.0";
+// The release whose schema the lines are validated against (docs/schema/,
+// tests/CMakeLists.txt).  Listen (activity 7) needs 1.3.0, device.boot_uid
+// 1.5.0, actor.process.ptid 1.6.0.
+constexpr const char *ocsf_version = "1.8.0";
+
+// OCSF os.type_id: 200 is Linux (100 would be Windows).
+constexpr int os_type_linux = 200;
 
 struct Activity {
     int id;
@@ -54,20 +60,22 @@ json device()
     d["name"] = to_valid_utf8(h.hostname);
     if (!h.id.empty())
         d["uid"] = h.id;
-    d["os"] = {{"type_id", 100}, {"type", "Linux"}, {"name", to_valid_utf8(h.os_name)},
+    d["os"] = {{"type_id", os_type_linux}, {"type", "Linux"}, {"name", to_valid_utf8(h.os_name)},
                {"version", to_valid_utf8(h.os_version)}, {"build", to_valid_utf8(h.kernel)}};
     if (!h.boot_id.empty())
         d["boot_uid"] = h.boot_id;
     return d;
 }
 
-json metadata(std::uint64_t sequence)
+// Every profile whose attributes a line may carry must be declared:
+// `datetime` for the *_dt twins, `container` for actor.process.container.
+json metadata(std::uint64_t sequence, json profiles)
 {
     const AgentMetadata &a = agent_metadata();
     return {{"version", ocsf_version},
             {"product",
              {{"name", a.name}, {"vendor_name", "trace-listen"}, {"version", a.version}}},
-            {"profiles", json::array({"host", "container"})},
+            {"profiles", std::move(profiles)},
             {"sequence", sequence},
             {"log_name", "trace-listen"}};
 }
@@ -75,6 +83,26 @@ json metadata(std::uint64_t sequence)
 json endpoint(std::uint16_t family, const std::uint8_t (&addr)[16], std::uint16_t port)
 {
     return {{"ip", address_text(family, addr)}, {"port", port}};
+}
+
+// OCSF connection_info.direction_id (required): a listener, and a connection
+// it accepted, face inbound; a connection this host opened is outbound.  A
+// bind alone does not say which way its socket will be used.
+int direction_id(const Event &e)
+{
+    constexpr int unknown = 0, inbound = 1, outbound = 2;
+    if (e.raw.flags & TL_EVENT_ACTIVE_OPEN)
+        return outbound;
+    if (e.raw.flags & TL_EVENT_PASSIVE_OPEN)
+        return inbound;
+    switch (e.kind) {
+    case EventKind::Listen:
+    case EventKind::Existing:
+    case EventKind::Close: return inbound;
+    case EventKind::Bind:
+    case EventKind::StateChange: return unknown;
+    }
+    return unknown;
 }
 
 void add_process(json &doc, const Event &e)
@@ -87,7 +115,7 @@ void add_process(json &doc, const Event &e)
     }
     json &p = doc["actor"]["process"];
     p["pid"] = t.pid;
-    p["tid"] = t.tid;
+    p["ptid"] = t.tid;
     set_ocsf_text(doc, {"actor", "process", "name"}, c_field(t.comm, sizeof t.comm));
     std::string exe = process_executable(e);
     if (!exe.empty()) {
@@ -114,10 +142,12 @@ void add_process(json &doc, const Event &e)
         set_ocsf_text(doc, {"actor", "process", "parent_process", "name"},
                  c_field(t.parent_comm, sizeof t.parent_comm));
     }
+    // Network Activity has no top-level container; the container profile
+    // puts it on the process.
     if (e.container && !e.container->id.empty()) {
-        doc["container"]["uid"] = e.container->id;
+        p["container"]["uid"] = e.container->id;
         if (!e.container->runtime.empty())
-            doc["container"]["runtime"] = e.container->runtime;
+            p["container"]["runtime"] = e.container->runtime;
     }
 }
 
@@ -184,13 +214,17 @@ json ocsf_document(const Event &e)
         doc["status"] = "Success";
     }
     doc["message"] = std::string(event_action(e.kind));
-    doc["metadata"] = metadata(e.sequence);
+    doc["metadata"] = metadata(e.sequence, json::array({"host", "container", "datetime"}));
     doc["device"] = device();
-    // The local (listening) end is where connections will go.
-    doc["dst_endpoint"] = endpoint(s.family, s.addr, s.port);
+    // OCSF's src is the initiator: the peer of a listener or of an accepted
+    // connection, the local end of a connection this host opened.
+    const bool outgoing = e.raw.flags & TL_EVENT_ACTIVE_OPEN;
+    doc[outgoing ? "src_endpoint" : "dst_endpoint"] = endpoint(s.family, s.addr, s.port);
     if (e.raw.flags & TL_EVENT_HAS_PEER && s.peer_port)
-        doc["src_endpoint"] = endpoint(s.family, s.peer_addr, s.peer_port);
-    doc["connection_info"] = {{"protocol_name", transport_name(s.protocol, s.type)},
+        doc[outgoing ? "dst_endpoint" : "src_endpoint"] =
+            endpoint(s.family, s.peer_addr, s.peer_port);
+    doc["connection_info"] = {{"direction_id", direction_id(e)},
+                              {"protocol_name", transport_name(s.protocol, s.type)},
                               {"protocol_num", s.protocol},
                               {"protocol_ver_id", s.family == AF_INET6 ? 6 : 4}};
     if (has_process(e)) // no actor.process for a socket no visible process holds
@@ -218,7 +252,7 @@ json ocsf_drop_document(const DropReport &r)
     doc["status_id"] = 99;
     doc["status"] = "Other";
     doc["message"] = "events dropped";
-    doc["metadata"] = metadata(r.sequence);
+    doc["metadata"] = metadata(r.sequence, json::array({"host", "datetime"}));
     doc["device"] = device();
     doc["unmapped"]["trace_listen"] = {{"action", "events-dropped"},
                                        {"drops",
