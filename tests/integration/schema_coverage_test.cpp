@@ -58,7 +58,7 @@ TEST_CASE("ECS and OCSF lines of every event kind are written (and schema-checke
             every_kind_of_event(port);
             return 0;
         });
-        TracerProcess tracer({"-o", format, "--no-snapshot", "--ringbuf-size", "16K", "--pid",
+        TracerProcess tracer({"-o", format, "--no-snapshot", "--allow-loss", "--ringbuf-size", "16K", "--pid",
                               std::to_string(child), "--events", "bind,listen,close,state"});
         go.open();
         REQUIRE(wait_child(child) == 0);
