@@ -94,10 +94,12 @@ Exit codes:
   all commands   2  bad flags, values or files (the message names the flag)
   trace, record  0  stopped (Ctrl-C, SIGTERM, --duration, --count), nothing lost
                  1  could not trace (privileges, kernel) or record not written
-                 3  events were lost (ring buffer or sink); --allow-loss makes it 0
+                 3  events were lost (ring buffer, kernel maps or sink); --allow-loss makes it 0
   snapshot       0  printed    1  could not read
   replay         0  all read   1  damaged stretches (the rest is shown)
   check          0  compliant  1  findings, or events lost during --watch
+                 2  also: the view was incomplete (says what could not be seen and the
+                    capability that would fix it)
   baseline save  0  written    1  could not write
 )";
 }
