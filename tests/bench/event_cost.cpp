@@ -10,8 +10,8 @@
 #include <cstring>
 
 #include "enrich/attribution.hpp"
-#include "event_decode.hpp"
-#include "output/record_format.hpp"
+#include "pipeline/event_decode.hpp"
+#include "pipeline/line_format.hpp"
 
 int main(int argc, char **argv)
 {
@@ -37,7 +37,7 @@ int main(int argc, char **argv)
     raw.task.args_len = sizeof args;
 
     auto enricher = tl::make_attribution_enricher({4});
-    auto format = tl::make_record_format("json");
+    auto format = tl::make_line_format("json");
     std::size_t bytes = 0;
     for (long i = 0; i < n; ++i) {
         raw.ts_ns = 1'000'000'000ull + static_cast<unsigned long long>(i);

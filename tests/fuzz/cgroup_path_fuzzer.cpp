@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "enrich/container_naming.hpp"
-#include "enrich/proc_reader.hpp"
+#include "host/proc_reader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
 {

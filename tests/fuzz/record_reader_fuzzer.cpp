@@ -7,8 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "output/ecs_document.hpp"
-#include "output/record_format.hpp"
+#include "format/ecs_document.hpp"
+#include "pipeline/line_format.hpp"
 #include "record/record_reader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
@@ -31,8 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         });
         // Every record that decodes is also shown, as replay does: the
         // formatters must take whatever the reader accepted.
-        static auto table = tl::make_record_format("table");
-        static auto ocsf = tl::make_record_format("ocsf");
+        static auto table = tl::make_line_format("table");
+        static auto ocsf = tl::make_line_format("ocsf");
         std::size_t entries = 0;
         while (auto entry = reader.next()) {
             ++entries;

@@ -13,7 +13,7 @@
 
 #include "support/sockets.hpp"
 #include "support/tracer_process.hpp"
-#include "trace_session.hpp"
+#include "pipeline/trace_session.hpp"
 
 using namespace tl;
 using namespace tl::test;
@@ -21,7 +21,7 @@ using namespace tl::test;
 namespace {
 
 // Fails on every second event: the first failure must not stop the rest.
-class FailingSink final : public RecordSink {
+class FailingSink final : public Sink {
 public:
     void write(const Event &) override
     {
@@ -50,7 +50,7 @@ TEST_CASE("a record whose handling throws is counted as failed and the trace goe
     options.kernel.listen = options.kernel.close = false;
     options.filter.pid = options.kernel.pid;
     options.duration = std::chrono::milliseconds(1500);
-    std::vector<std::unique_ptr<RecordSink>> sinks;
+    std::vector<std::unique_ptr<Sink>> sinks;
     sinks.push_back(std::make_unique<FailingSink>());
     TraceSession session(std::move(options), std::move(sinks));
     session.start();

@@ -15,7 +15,7 @@
 #include "siem_rsyslog.hpp"
 #include "support/sockets.hpp"
 #include "support/tracer_process.hpp"
-#include "text_escape.hpp"
+#include "util/text_escape.hpp"
 
 using namespace tl::test;
 namespace fs = std::filesystem;

@@ -1,7 +1,7 @@
 // One size parser for every size flag and sink option (issue 12).
 #include <catch2/catch.hpp>
 
-#include "byte_size.hpp"
+#include "util/byte_size.hpp"
 
 using tl::parse_byte_size;
 using Catch::Contains;

@@ -5,9 +5,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "event_decode.hpp"
-#include "output/ecs_document.hpp"
-#include "output/table_format.hpp"
+#include "pipeline/event_decode.hpp"
+#include "format/ecs_document.hpp"
+#include "format/table_format.hpp"
 
 using namespace tl;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "output/json_format.hpp"
+#include "format/json_format.hpp"
 
 using namespace tl;
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "enrich/lru_cache.hpp"
+#include "util/lru_cache.hpp"
 
 using tl::LruCache;
 

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "output/metrics_server.hpp"
+#include "metrics/metrics_server.hpp"
 
 using namespace std::chrono_literals;
 using tl::MetricsServer;

@@ -4,9 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "output/ocsf_format.hpp"
+#include "format/ocsf_format.hpp"
 #include "siem_test_events.hpp"
-#include "text_escape.hpp"
+#include "util/text_escape.hpp"
 
 using namespace tl;
 using tl::test::siem_event;

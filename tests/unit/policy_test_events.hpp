@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-#include "event.hpp"
+#include "pipeline/event.hpp"
 
 namespace tl::test {
 

@@ -12,7 +12,7 @@
 
 #include "enrich/attribution.hpp"
 #include "enrich/entity_id.hpp"
-#include "enrich/proc_reader.hpp"
+#include "host/proc_reader.hpp"
 #include "enrich/proc_task.hpp"
 #include "enrich/process_cache.hpp"
 #include "support/skip.hpp"

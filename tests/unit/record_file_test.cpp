@@ -11,8 +11,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "output/ecs_document.hpp"
-#include "output/record_format.hpp"
+#include "format/ecs_document.hpp"
+#include "pipeline/line_format.hpp"
 #include "record/record_frame.hpp"
 #include "record/record_reader.hpp"
 #include "record/record_writer.hpp"
@@ -383,8 +383,8 @@ TEST_CASE("every record fuzzer seed reads - and what it yields every format can 
     // checksums and hostile contents: each bad record is damage, the good one
     // after it is still read, and no formatter throws.
     fs::path corpus = fs::path(TRACE_LISTEN_SOURCE_DIR) / "tests/fuzz/corpus/record_reader";
-    auto table = make_record_format("table");
-    auto ocsf = make_record_format("ocsf");
+    auto table = make_line_format("table");
+    auto ocsf = make_line_format("ocsf");
     std::size_t crafted = 0;
     for (const auto &file : fs::directory_iterator(corpus)) {
         std::string name = file.path().filename().string();

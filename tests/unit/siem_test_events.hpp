@@ -8,7 +8,7 @@
 #include <cstring>
 #include <string>
 
-#include "event.hpp"
+#include "pipeline/event.hpp"
 
 namespace tl::test {
 

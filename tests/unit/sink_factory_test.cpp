@@ -12,11 +12,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "output/file_sink.hpp"
-#include "output/json_format.hpp"
-#include "output/metrics_text.hpp"
-#include "output/queued_sink.hpp"
-#include "output/sink_factory.hpp"
+#include "sink/file_sink.hpp"
+#include "format/json_format.hpp"
+#include "metrics/metrics_text.hpp"
+#include "sink/queued_sink.hpp"
+#include "sink/sink_factory.hpp"
 #include "siem_test_events.hpp"
 #include "support/temp_dir.hpp"
 
@@ -29,7 +29,7 @@ using tl::test::TempDir;
 namespace {
 
 // A destination that is away until opened, and records what it received.
-class GateTransport final : public RecordTransport {
+class GateTransport final : public Transport {
 public:
     std::atomic<bool> open{false};
     std::atomic<int> attempts{0};
@@ -45,7 +45,7 @@ public:
     std::string last_error() const override { return "gate closed"; }
 };
 
-class TextEncoder final : public RecordEncoder {
+class TextEncoder final : public Encoder {
 public:
     std::string encode(const Event &e) const override { return std::to_string(e.raw.sock.port); }
     std::string encode(const DropReport &) const override { return "drops"; }

@@ -3,7 +3,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "socket_facts.hpp"
+#include "pipeline/socket_facts.hpp"
 
 using namespace tl;
 

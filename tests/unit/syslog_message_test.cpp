@@ -4,9 +4,9 @@
 
 #include <regex>
 
-#include "output/syslog_message.hpp"
+#include "format/syslog_message.hpp"
 #include "siem_test_events.hpp"
-#include "text_escape.hpp"
+#include "util/text_escape.hpp"
 
 using namespace tl;
 using tl::test::siem_event;

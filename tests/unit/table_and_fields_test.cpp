@@ -10,10 +10,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "output/ecs_document.hpp"
-#include "output/host_metadata.hpp"
-#include "output/ocsf_format.hpp"
-#include "output/table_format.hpp"
+#include "format/ecs_document.hpp"
+#include "host/host_metadata.hpp"
+#include "format/ocsf_format.hpp"
+#include "format/table_format.hpp"
 #include "siem_test_events.hpp"
 
 using namespace tl;

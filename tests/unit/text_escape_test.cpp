@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "text_escape.hpp"
+#include "util/text_escape.hpp"
 
 using namespace tl;
 

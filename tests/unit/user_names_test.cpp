@@ -7,7 +7,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "enrich/user_names.hpp"
+#include "host/user_names.hpp"
 
 using namespace tl;
 

@@ -2,14 +2,14 @@
 // the per-class (priority / routine) ring-buffer counts.
 #include <catch2/catch.hpp>
 
-#include "output/ecs_document.hpp"
-#include "output/metrics_text.hpp"
-#include "output/ocsf_format.hpp"
-#include "output/syslog_message.hpp"
-#include "output/table_format.hpp"
+#include "format/ecs_document.hpp"
+#include "metrics/metrics_text.hpp"
+#include "format/ocsf_format.hpp"
+#include "format/syslog_message.hpp"
+#include "format/table_format.hpp"
 #include "record/record_codec.hpp"
 #include "siem_test_events.hpp"
-#include "trace_session.hpp"
+#include "pipeline/trace_session.hpp"
 
 using namespace tl;
 using tl::test::siem_event;

@@ -4,7 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "output/record_format.hpp"
+#include "pipeline/line_format.hpp"
 
 namespace tl::cli {
 

@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 
-#include "build_info.hpp"
-#include "host_root.hpp"
+#include "cli/build_info.hpp"
+#include "host/host_root.hpp"
 
 namespace tl::cli {
 

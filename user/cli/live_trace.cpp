@@ -8,15 +8,15 @@
 #include <ctime>
 
 #include "enrich/attribution.hpp"
-#include "capabilities.hpp"
-#include "output/metrics_text.hpp"
-#include "privileges.hpp"
-#include "service_notify.hpp"
+#include "kernel/capabilities.hpp"
+#include "metrics/metrics_text.hpp"
+#include "kernel/privileges.hpp"
+#include "util/service_notify.hpp"
 #include "snapshot/socket_snapshot.hpp"
 
 namespace tl::cli {
 
-std::vector<QueuedSink *> queued_sinks(const std::vector<std::unique_ptr<RecordSink>> &sinks)
+std::vector<QueuedSink *> queued_sinks(const std::vector<std::unique_ptr<Sink>> &sinks)
 {
     std::vector<QueuedSink *> queued;
     for (auto &sink : sinks)

@@ -7,15 +7,15 @@
 #include <vector>
 
 #include "snapshot/socket_snapshot.hpp"
-#include "output/metrics_server.hpp"
-#include "output/queued_sink.hpp"
-#include "trace_session.hpp"
+#include "metrics/metrics_server.hpp"
+#include "sink/queued_sink.hpp"
+#include "pipeline/trace_session.hpp"
 
 namespace tl::cli {
 
 struct LiveTraceSetup {
     SessionOptions options;
-    std::vector<std::unique_ptr<RecordSink>> sinks;
+    std::vector<std::unique_ptr<Sink>> sinks;
     unsigned ancestor_depth = 4;
     std::unique_ptr<Enricher> policy; // optional, judged after attribution
     bool snapshot = true;             // report what already listens first
@@ -29,7 +29,7 @@ std::unique_ptr<TraceSession> start_live_trace(LiveTraceSetup setup);
 
 // The queued sinks among `sinks`, by position (nullptr for direct ones): their
 // queue depth goes to metrics, and they are drained before exit.
-std::vector<QueuedSink *> queued_sinks(const std::vector<std::unique_ptr<RecordSink>> &sinks);
+std::vector<QueuedSink *> queued_sinks(const std::vector<std::unique_ptr<Sink>> &sinks);
 
 // The metrics endpoint (nullptr when `address` is empty).  Started before the
 // kernel programs load, so a bad or busy address is found first; it serves

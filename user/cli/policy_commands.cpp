@@ -15,7 +15,7 @@
 #include "cli/live_trace.hpp"
 #include "cli/signals.hpp"
 #include "cli/trace_options.hpp"
-#include "output/record_sink.hpp"
+#include "pipeline/sink.hpp"
 #include "policy/baseline.hpp"
 #include "policy/compliance_check.hpp"
 #include "policy/compliance_output.hpp"
@@ -42,7 +42,7 @@ struct BaselineFlags {
 };
 
 // Keeps what the watch window saw, for judging once it is over.
-class CollectingSink final : public RecordSink {
+class CollectingSink final : public Sink {
 public:
     explicit CollectingSink(std::vector<Event> &into) : into_(into) {}
     void write(const Event &event) override

@@ -11,14 +11,14 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "byte_size.hpp"
+#include "util/byte_size.hpp"
 #include "cli/commands.hpp"
 #include "cli/common_flags.hpp"
 #include "cli/live_trace.hpp"
 #include "cli/signals.hpp"
 #include "cli/trace_options.hpp"
-#include "output/record_format.hpp"
-#include "output/sink_factory.hpp"
+#include "pipeline/line_format.hpp"
+#include "sink/sink_factory.hpp"
 #include "policy/policy_enricher.hpp"
 #include "record/record_file_sink.hpp"
 #include "record/record_reader.hpp"
@@ -68,7 +68,7 @@ int run_record(const RecordFlags &flags)
     if (!flags.trace.metrics_addr.empty())
         parse_metrics_address(flags.trace.metrics_addr); // throws: a usage error
     // Extra live outputs only when asked for: record is quiet by default.
-    std::vector<std::unique_ptr<RecordSink>> sinks;
+    std::vector<std::unique_ptr<Sink>> sinks;
     if (!flags.trace.sinks.empty())
         sinks = make_sinks(flags.trace.sinks, flags.trace.output, stdout_table_style(false));
     std::unique_ptr<record::RecordFileSink> recorder;
@@ -124,7 +124,7 @@ int run_record(const RecordFlags &flags)
 // One replay over all files, in the order given.
 class Replay {
 public:
-    Replay(const ReplayFlags &flags, std::vector<std::unique_ptr<RecordSink>> sinks,
+    Replay(const ReplayFlags &flags, std::vector<std::unique_ptr<Sink>> sinks,
            const SessionControl &control)
         : flags_(flags), filter_(to_event_filter(flags.filter)), sinks_(std::move(sinks)),
           control_(control)
@@ -282,7 +282,7 @@ private:
 
     const ReplayFlags &flags_;
     EventFilter filter_;
-    std::vector<std::unique_ptr<RecordSink>> sinks_;
+    std::vector<std::unique_ptr<Sink>> sinks_;
     const SessionControl &control_;
     std::optional<std::int64_t> since_, until_;
     std::uint64_t events_ = 0, shown_ = 0, drop_reports_ = 0, damaged_ = 0;
@@ -327,7 +327,7 @@ void add_record_commands(CLI::App &app, CommandAction &action)
     rep->add_option("--since", replay.since, "Only events at or after this time (RFC 3339 or Unix s)");
     rep->add_option("--until", replay.until, "Only events at or before this time");
     rep->add_option("-o,--output", replay.output, "Output format: table, json (= ecs) or ocsf")
-        ->check(CLI::IsMember(record_format_names()));
+        ->check(CLI::IsMember(line_format_names()));
     rep->add_option("--sink", replay.sinks, "Output sink TYPE:TARGET[:FORMAT] (repeatable)");
     rep->add_flag("-f,--follow", replay.follow, "Keep reading the last file as it grows");
     rep->callback([&action] { action = [] { return run_replay(replay); }; });

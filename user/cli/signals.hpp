@@ -1,7 +1,7 @@
 // Process signals as the core's SessionControl.
 #pragma once
 
-#include "trace_session.hpp"
+#include "pipeline/trace_session.hpp"
 
 namespace tl::cli {
 

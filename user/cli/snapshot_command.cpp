@@ -11,7 +11,7 @@
 #include "cli/common_flags.hpp"
 #include "cli/live_trace.hpp"
 #include "cli/trace_options.hpp"
-#include "output/record_format.hpp"
+#include "pipeline/line_format.hpp"
 
 namespace tl::cli {
 
@@ -32,7 +32,7 @@ void write_all(const std::string &text)
 int run_snapshot(const SnapshotFlags &flags)
 {
     EventFilter filter = to_event_filter(flags.filter); // throws CLI::ValidationError
-    auto format = make_record_format(flags.output, stdout_table_style(false));
+    auto format = make_line_format(flags.output, stdout_table_style(false));
     if (geteuid() != 0)
         spdlog::warn("not root: other network namespaces and other users' processes cannot be "
                      "read, so the snapshot is incomplete");
@@ -58,7 +58,7 @@ void add_snapshot_command(CLI::App &app, CommandAction &action)
                     "network namespace, with its processes and containers, then exit");
     add_filter_flags(*cmd, flags.filter);
     cmd->add_option("-o,--output", flags.output, "Output format: table, json (= ecs) or ocsf")
-        ->check(CLI::IsMember(record_format_names()));
+        ->check(CLI::IsMember(line_format_names()));
     cmd->add_option("--ancestors", flags.ancestor_depth, "Ancestor chain depth (default 4)")
         ->check(CLI::Range(0, 64));
     cmd->callback([&action] { action = [] { return run_snapshot(flags); }; });

@@ -33,11 +33,11 @@
 #include "cli/live_trace.hpp"
 #include "cli/signals.hpp"
 #include "cli/trace_options.hpp"
-#include "output/sink_factory.hpp"
+#include "sink/sink_factory.hpp"
 #include "policy/policy_enricher.hpp"
 #include "top/board_sink.hpp"
 #include "top/curses_screen.hpp"
-#include "text_escape.hpp"
+#include "util/text_escape.hpp"
 #include "top/top_view.hpp"
 
 namespace tl::cli {

@@ -9,10 +9,10 @@
 #include "cli/live_trace.hpp"
 #include "cli/signals.hpp"
 #include "cli/trace_options.hpp"
-#include "output/metrics_server.hpp"
-#include "output/metrics_text.hpp"
-#include "output/queued_sink.hpp"
-#include "output/sink_factory.hpp"
+#include "metrics/metrics_server.hpp"
+#include "metrics/metrics_text.hpp"
+#include "sink/queued_sink.hpp"
+#include "sink/sink_factory.hpp"
 #include "policy/policy_enricher.hpp"
 
 namespace tl::cli {

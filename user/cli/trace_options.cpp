@@ -1,7 +1,7 @@
 #include "cli/trace_options.hpp"
 
-#include "byte_size.hpp"
-#include "service_names.hpp"
+#include "util/byte_size.hpp"
+#include "util/service_names.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "trace_session.hpp"
+#include "pipeline/trace_session.hpp"
 
 namespace tl::cli {
 

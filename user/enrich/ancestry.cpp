@@ -1,7 +1,7 @@
 #include "enrich/ancestry.hpp"
 
-#include "enrich/proc_reader.hpp"
-#include "text_escape.hpp"
+#include "host/proc_reader.hpp"
+#include "util/text_escape.hpp"
 
 namespace tl {
 

@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "event.hpp"
+#include "pipeline/event.hpp"
 
 namespace tl {
 

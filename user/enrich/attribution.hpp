@@ -7,7 +7,7 @@
 #include "enrich/container_cache.hpp"
 #include "enrich/port_holder_hint.hpp"
 #include "enrich/process_cache.hpp"
-#include "enricher.hpp"
+#include "pipeline/enricher.hpp"
 
 namespace tl {
 

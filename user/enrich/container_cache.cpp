@@ -1,8 +1,8 @@
 #include "enrich/container_cache.hpp"
 
 #include "enrich/container_naming.hpp"
-#include "enrich/proc_reader.hpp"
-#include "text_escape.hpp"
+#include "host/proc_reader.hpp"
+#include "util/text_escape.hpp"
 
 namespace tl {
 

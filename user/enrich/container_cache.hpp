@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <memory>
 
-#include "enrich/cgroup_paths.hpp"
-#include "enrich/lru_cache.hpp"
+#include "host/cgroup_paths.hpp"
+#include "util/lru_cache.hpp"
 #include "enrich/process_cache.hpp"
-#include "event.hpp"
+#include "pipeline/event.hpp"
 
 namespace tl {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "event.hpp"
+#include "pipeline/event.hpp"
 
 namespace tl {
 

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <xxhash.h>
 
-#include "enrich/proc_reader.hpp"
+#include "host/proc_reader.hpp"
 
 namespace tl {
 

@@ -6,8 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "enrich/proc_task.hpp"
-#include "snapshot/port_holders.hpp"
-#include "text_escape.hpp"
+#include "host/port_holders.hpp"
+#include "util/text_escape.hpp"
 
 namespace tl {
 

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "enrich/container_cache.hpp"
-#include "event.hpp"
+#include "pipeline/event.hpp"
 
 namespace tl {
 

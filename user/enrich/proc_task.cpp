@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "enrich/container_naming.hpp"
-#include "enrich/proc_reader.hpp"
+#include "host/proc_reader.hpp"
 
 namespace tl {
 

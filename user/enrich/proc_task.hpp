@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "enrich/cgroup_paths.hpp"
+#include "host/cgroup_paths.hpp"
 #include "trace_listen/event.h"
 
 namespace tl {

@@ -2,9 +2,9 @@
 
 #include "enrich/ancestry.hpp"
 #include "enrich/entity_id.hpp"
-#include "enrich/proc_reader.hpp"
-#include "event_decode.hpp"
-#include "text_escape.hpp"
+#include "host/proc_reader.hpp"
+#include "pipeline/event_decode.hpp"
+#include "util/text_escape.hpp"
 
 namespace tl {
 

@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <memory>
 
-#include "enrich/lru_cache.hpp"
-#include "enrich/user_names.hpp"
-#include "event.hpp"
+#include "util/lru_cache.hpp"
+#include "host/user_names.hpp"
+#include "pipeline/event.hpp"
 
 namespace tl {
 

@@ -11,11 +11,11 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
-#include "output/event_text.hpp"
+#include "pipeline/event_text.hpp"
 #include "policy/policy.hpp"
-#include "service_names.hpp"
-#include "socket_facts.hpp"
-#include "text_escape.hpp"
+#include "util/service_names.hpp"
+#include "pipeline/socket_facts.hpp"
+#include "util/text_escape.hpp"
 
 namespace tl {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "socket_facts.hpp"
+#include "pipeline/socket_facts.hpp"
 
 namespace tl {
 

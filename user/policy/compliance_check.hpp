@@ -10,7 +10,7 @@
 #include <tuple>
 #include <vector>
 
-#include "event.hpp"
+#include "pipeline/event.hpp"
 #include "policy/policy.hpp"
 
 namespace tl {

@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include "output/event_text.hpp"
-#include "service_names.hpp"
-#include "socket_facts.hpp"
-#include "text_escape.hpp"
+#include "pipeline/event_text.hpp"
+#include "util/service_names.hpp"
+#include "pipeline/socket_facts.hpp"
+#include "util/text_escape.hpp"
 
 namespace tl {
 

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "output/event_text.hpp"
-#include "text_escape.hpp"
+#include "pipeline/event_text.hpp"
+#include "util/text_escape.hpp"
 
 namespace tl {
 

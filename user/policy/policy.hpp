@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "event.hpp"
+#include "pipeline/event.hpp"
 #include "policy/address_range.hpp"
-#include "socket_facts.hpp"
+#include "pipeline/socket_facts.hpp"
 
 namespace tl {
 

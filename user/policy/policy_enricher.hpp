@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "enricher.hpp"
+#include "pipeline/enricher.hpp"
 #include "policy/policy.hpp"
 
 namespace tl {

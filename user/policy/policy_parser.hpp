@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "policy/policy.hpp"
-#include "service_names.hpp"
+#include "util/service_names.hpp"
 
 namespace tl {
 

@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "event_decode.hpp"
-#include "output/ecs_document.hpp"
+#include "pipeline/event_decode.hpp"
+#include "format/ecs_document.hpp"
 
 namespace tl::record {
 

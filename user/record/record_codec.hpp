@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "event.hpp"
+#include "pipeline/event.hpp"
 
 namespace tl::record {
 

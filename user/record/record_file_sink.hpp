@@ -1,13 +1,13 @@
-// `trace-listen record`: a RecordSink that writes every event and drop
+// `trace-listen record`: a Sink that writes every event and drop
 // report, with all fields, to a record file.
 #pragma once
 
-#include "output/record_sink.hpp"
+#include "pipeline/sink.hpp"
 #include "record/record_writer.hpp"
 
 namespace tl::record {
 
-class RecordFileSink final : public RecordSink {
+class RecordFileSink final : public Sink {
 public:
     explicit RecordFileSink(WriterOptions options);
     // After the kernel programs loaded: the hooks in use go into the header.

@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "event_decode.hpp"
+#include "pipeline/event_decode.hpp"
 #include "record/record_frame.hpp"
 
 namespace tl::record {

@@ -14,14 +14,14 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "enrich/cgroup_paths.hpp"
+#include "host/cgroup_paths.hpp"
 #include "enrich/proc_task.hpp"
 #include "enrich/process_cache.hpp"
-#include "event_decode.hpp"
-#include "privileges.hpp"
-#include "snapshot/net_namespaces.hpp"
-#include "snapshot/sock_diag.hpp"
-#include "snapshot/socket_owners.hpp"
+#include "pipeline/event_decode.hpp"
+#include "kernel/privileges.hpp"
+#include "host/net_namespaces.hpp"
+#include "host/sock_diag.hpp"
+#include "host/socket_owners.hpp"
 
 namespace tl {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "event.hpp"
-#include "event_filter.hpp"
+#include "pipeline/event.hpp"
+#include "pipeline/event_filter.hpp"
 
 namespace tl {
 

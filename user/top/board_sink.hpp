@@ -8,7 +8,7 @@
 #include <functional>
 #include <mutex>
 
-#include "output/record_sink.hpp"
+#include "pipeline/sink.hpp"
 #include "top/listener_board.hpp"
 
 namespace tl::top {
@@ -30,7 +30,7 @@ private:
 
 // The trace session's sink that feeds the board.  Listeners beyond the
 // board's limit count as this sink's drops (and so in "sinks" drops).
-class BoardSink final : public RecordSink {
+class BoardSink final : public Sink {
 public:
     explicit BoardSink(SharedBoard &board) : board_(board) {}
     void write(const Event &event) override;

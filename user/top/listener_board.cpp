@@ -7,8 +7,8 @@
 #include <string>
 #include <tuple>
 
-#include "socket_facts.hpp"
-#include "text_escape.hpp"
+#include "pipeline/socket_facts.hpp"
+#include "util/text_escape.hpp"
 
 namespace tl::top {
 

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
-#include "output/event_text.hpp"
-#include "service_names.hpp"
-#include "text_escape.hpp"
+#include "pipeline/event_text.hpp"
+#include "util/service_names.hpp"
+#include "util/text_escape.hpp"
 
 namespace tl::top {
 

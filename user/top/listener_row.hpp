@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "event.hpp"
-#include "socket_facts.hpp"
+#include "pipeline/event.hpp"
+#include "pipeline/socket_facts.hpp"
 
 namespace tl::top {
 

@@ -1,0 +1,76 @@
+#include "pipeline/event_decode.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <ctime>
+
+namespace tl {
+
+// The kernel and userspace compilers must agree on the shared layout.
+static_assert(sizeof(tl_sock) == 88, "tl_sock layout changed: update both sides");
+static_assert(sizeof(tl_task) % 8 == 0, "tl_task must stay 8-byte aligned");
+static_assert(offsetof(tl_event, sock) == 32, "tl_event header layout changed");
+static_assert(offsetof(tl_task, args) == TL_TASK_OWNER_SIZE, "args must be the last field");
+
+namespace {
+std::int64_t clock_ns(clockid_t clock)
+{
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+} // namespace
+
+std::int64_t wall_now_ns() { return clock_ns(CLOCK_REALTIME); }
+
+std::int64_t monotonic_to_wall_ns(std::uint64_t monotonic_ns)
+{
+    // A kernel timestamp is far below 2^63; one read from a damaged or crafted
+    // record may not be: saturate rather than overflow (undefined behaviour).
+    std::int64_t offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+    std::int64_t mono = monotonic_ns > static_cast<std::uint64_t>(INT64_MAX)
+                            ? INT64_MAX
+                            : static_cast<std::int64_t>(monotonic_ns);
+    std::int64_t wall = 0;
+    if (__builtin_add_overflow(offset, mono, &wall))
+        return offset < 0 ? INT64_MIN : INT64_MAX;
+    return wall;
+}
+
+std::optional<Event> decode_event(const void *data, std::size_t size)
+{
+    if (size < sizeof(tl_event))
+        return std::nullopt;
+    Event event;
+    std::memcpy(&event.raw, data, sizeof(tl_event));
+    switch (event.raw.kind) {
+    case TL_EVENT_BIND: event.kind = EventKind::Bind; break;
+    case TL_EVENT_LISTEN: event.kind = EventKind::Listen; break;
+    case TL_EVENT_CLOSE: event.kind = EventKind::Close; break;
+    case TL_EVENT_STATE: event.kind = EventKind::StateChange; break;
+    default: return std::nullopt;
+    }
+    auto &t = event.raw.task;
+    if (t.args_len > TL_ARGS_LEN)
+        t.args_len = TL_ARGS_LEN;
+    event.wall_time_ns = monotonic_to_wall_ns(event.raw.ts_ns);
+    return event;
+}
+
+std::vector<std::string> split_args(const tl_task &task)
+{
+    std::vector<std::string> args;
+    std::size_t len = task.args_len > TL_ARGS_LEN ? TL_ARGS_LEN : task.args_len;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= len; ++i) {
+        if (i == len || task.args[i] == '\0') {
+            args.emplace_back(task.args + start, i - start);
+            start = i + 1;
+        }
+    }
+    while (!args.empty() && args.back().empty())
+        args.pop_back();
+    return args;
+}
+
+} // namespace tl

@@ -1,0 +1,107 @@
+// The live trace: kernel programs -> ring buffer -> decode -> enrich -> sinks,
+// until stopped, a duration passes or a number of events went out.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "pipeline/enricher.hpp"
+#include "pipeline/event_filter.hpp"
+#include "kernel/kernel_tracer.hpp"
+#include "pipeline/sink.hpp"
+
+namespace tl {
+
+struct SessionOptions {
+    KernelSettings kernel;
+    EventFilter filter;                  // applied in userspace too (e.g. --comm)
+    std::uint64_t max_events = 0;        // 0: no limit
+    std::chrono::milliseconds duration{0}; // 0: until stopped
+    int poll_timeout_ms = 100;
+};
+
+struct SessionSummary {
+    std::map<std::string, std::uint64_t> events_by_action;
+    std::uint64_t ringbuf_drops = 0;
+    std::uint64_t sink_drops = 0;
+    std::uint64_t kernel_map_drops = 0; // a kernel map was full (pending calls, listeners)
+    std::uint64_t decode_errors = 0;
+    std::uint64_t failed_records = 0; // decoded, but handling them threw
+    // Kernel records by ring class (enum tl_ring_class): read, and lost to a full buffer.
+    std::array<std::uint64_t, TL_CLASS_COUNT> received_by_class{};
+    std::array<std::uint64_t, TL_CLASS_COUNT> dropped_by_class{};
+    // "events: socket-bind=3 ...; drops: ring-buffer=0 sinks=0; by class: priority
+    // received=N dropped=N, routine received=N dropped=N"
+    std::string line() const;
+};
+
+// A sink's counters as of the last loop iteration (for the metrics endpoint).
+struct SinkCounters {
+    std::string name;
+    SinkStats stats;
+};
+
+struct SessionCounters {
+    SessionSummary summary;
+    std::vector<SinkCounters> sinks; // in --sink order
+};
+
+// Signals from outside the core, set from signal handlers.
+struct SessionControl {
+    const std::atomic<bool> &stop;
+    std::atomic<bool> &reload; // SIGHUP: sinks reopen, enrichers reread; cleared when done
+};
+
+class TraceSession {
+public:
+    TraceSession(SessionOptions options, std::vector<std::unique_ptr<Sink>> sinks);
+    ~TraceSession();
+
+    void add_enricher(std::unique_ptr<Enricher> enricher);
+    // Events that go out before live ones (the snapshot); emitted first.
+    void add_initial_events(std::vector<Event> events);
+
+    // Loads the kernel programs; after this the kernel is recording.
+    // Throws std::runtime_error with what failed and what to do.
+    void start();
+    const ActiveHooks &hooks() const;
+    SessionSummary run(const SessionControl &control);
+    // Safe from any thread (the metrics endpoint reads it while run() runs).
+    SessionCounters counters() const;
+
+private:
+    void handle_record(const void *data, std::size_t size);
+    void offer(Event &event); // filter, then emit
+    void emit(Event &event);
+    void report_drops_if_changed();
+    bool output_closed() const; // a reader went away (stdout into `head`): end like other tools
+    void track_listener(Event &event);
+
+    SessionOptions options_;
+    std::vector<std::unique_ptr<Sink>> sinks_;
+    std::vector<std::unique_ptr<Enricher>> enrichers_;
+    std::vector<Event> initial_events_;
+    std::unique_ptr<KernelTracer> kernel_;
+    std::uint64_t sequence_ = 0;
+    std::uint64_t emitted_ = 0;
+    std::array<std::uint64_t, TL_CLASS_COUNT> last_drops_{};
+    std::uint64_t last_sink_drops_ = 0;
+    std::uint64_t last_map_drops_ = 0;
+    SessionSummary summary_;
+    mutable std::mutex counters_mutex_; // guards summary_ and sink_counters_ against counters()
+    std::vector<SinkCounters> sink_counters_;
+    // Open listeners by socket cookie: a close whose port the kernel already
+    // released is completed from its listen (or snapshot) record.
+    std::unordered_map<std::uint64_t, tl_sock> listeners_;
+};
+
+} // namespace tl
