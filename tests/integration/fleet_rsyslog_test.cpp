@@ -78,15 +78,7 @@ public:
             _exit(127);
         }
     }
-    void stop()
-    {
-        if (pid_ <= 0)
-            return;
-        kill(pid_, SIGTERM);
-        int status;
-        waitpid(pid_, &status, 0);
-        pid_ = -1;
-    }
+    void stop() { stop_rsyslogd(pid_); }
     bool running() const
     {
         int status;

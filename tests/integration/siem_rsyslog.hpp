@@ -46,6 +46,17 @@ inline std::uint16_t free_port(int type)
     return local_port(fd.get());
 }
 
+// Ends an rsyslogd this test started (SIGTERM, then reaps it); pid becomes -1.
+inline void stop_rsyslogd(pid_t &pid)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, SIGTERM);
+    int status;
+    waitpid(pid, &status, 0);
+    pid = -1;
+}
+
 class Rsyslog {
 public:
     Rsyslog() : dir_(make_temp_dir("rsyslog")), tcp_port_(free_port(SOCK_STREAM)),
@@ -109,15 +120,7 @@ public:
         FAIL("rsyslogd did not become ready: " << contents());
     }
 
-    void stop()
-    {
-        if (pid_ <= 0)
-            return;
-        kill(pid_, SIGTERM);
-        int status;
-        waitpid(pid_, &status, 0);
-        pid_ = -1;
-    }
+    void stop() { stop_rsyslogd(pid_); }
 
     std::uint16_t tcp_port() const { return tcp_port_; }
     std::uint16_t udp_port() const { return udp_port_; }
