@@ -188,7 +188,8 @@ TEST_CASE("record rotates compressed files by size and replay reads them in orde
     std::string file = (dir.path / "rot.tlr").string();
     TracerProcess rec({"record", "-w", file, "--pid", std::to_string(getpid()), "--no-snapshot",
                        "--compress", "--rotate-size", "8K", "--rotate-count", "3"});
-    for (int i = 0; i < 60; ++i)
+    // Compressed, an event takes a few bytes: enough of them for three files.
+    for (int i = 0; i < 3000; ++i)
         tcp_listener("127.0.0.1", 0); // listen and close at once
     REQUIRE(wait_recorded(file, 1));
     std::this_thread::sleep_for(500ms);
@@ -207,6 +208,12 @@ TEST_CASE("record rotates compressed files by size and replay reads them in orde
         CHECK(listens[i]["event"]["sequence"] > listens[i - 1]["event"]["sequence"]);
     // The oldest files rotated away: the newest events are all still there.
     CHECK(listens.back()["server"]["port"] > 0);
+    // One chain through the files kept, each closed by its rotation or final seal.
+    TracerProcess verify({"replay", "--verify", file + ".2", file + ".1", file},
+                         /*wait_ready=*/false);
+    CHECK(verify.wait(60s) == 0);
+    INFO(verify.err());
+    CHECK(verify.err().find("closed by its rotation seal") != std::string::npos);
 }
 
 TEST_CASE("replay --follow prints events as the record grows")
@@ -441,8 +448,8 @@ TEST_CASE("a recorded burst replays every event exactly as the live trace printe
         }
     }
     CHECK(different == 0);
-    for (int port : ports)
-        CHECK(listens_on(r.lines, port).size() == 1);
+    for (int port : ports) // (an ephemeral port may come round again)
+        CHECK(listens_on(r.lines, port).size() >= 1);
     // Hundreds of bytes an event at most (3,283 in format 1).
     auto size = fs::file_size(file);
     INFO(size << " bytes for " << live.size() << " events");
