@@ -364,8 +364,10 @@ void add_record_commands(CLI::App &app, CommandAction &action)
     rec->add_option("--rotate-count", record.rotate_count,
                     "Files kept in all: FILE, FILE.1 ... (default 5)")
         ->check(CLI::Range(1, 1000));
-    rec->add_flag("--compress,!--no-compress", record.compress,
-                  "Compress the record's blocks with zstd (default; --no-compress: do not)");
+    rec->add_flag("--compress", record.compress, "Compress the record's blocks with zstd (the default)");
+    rec->add_flag_callback("--no-compress", [] { record.compress = false; },
+                           "Write the blocks uncompressed (for tools that read the format directly)")
+        ->excludes("--compress");
     rec->callback([&action] { action = [] { return run_record(record); }; });
 
     static ReplayFlags replay;
