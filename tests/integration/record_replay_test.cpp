@@ -523,4 +523,7 @@ TEST_CASE("a record of another format version is refused with a clear message")
     CHECK(r.status == 2);
     CHECK(r.err.find("record format version 7") != std::string::npos);
     CHECK(r.err.find("reads version 2") != std::string::npos);
+    Replay v = replay({"--verify", file});
+    CHECK(v.status == 2);
+    CHECK(v.err.find("record format version 7") != std::string::npos);
 }

@@ -331,6 +331,8 @@ int run_verify(const ReplayFlags &flags)
     spdlog::info("verify: {}: {} frames, {} records in {} file(s)",
                  report.ok ? "intact" : "NOT intact", report.frames, report.records,
                  flags.files.size());
+    if (report.unreadable)
+        return exit_usage; // not a record (or of another version), as replay says
     return report.ok ? exit_ok : exit_failure;
 }
 

@@ -37,6 +37,7 @@ VerifyReport verify_files(const std::vector<std::string> &files,
             reader->finish();
         } catch (const RecordFileError &e) {
             report.ok = false;
+            ++report.unreadable;
             report.lines.push_back(e.what());
             previous_end.reset();
             continue;

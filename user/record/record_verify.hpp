@@ -19,6 +19,7 @@ struct VerifyReport {
     bool ok = true;
     std::vector<std::string> lines; // one per file, then one per missing head: for stderr
     std::uint64_t frames = 0, records = 0;
+    std::uint64_t unreadable = 0; // files that are not records (or another version): nothing checked
 };
 
 VerifyReport verify_files(const std::vector<std::string> &files,
