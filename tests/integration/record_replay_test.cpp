@@ -1,6 +1,7 @@
 // trace-listen record / replay against the real kernel: what was recorded
-// replays with every field, through the same filters and formats, and a
-// record cut short by SIGKILL still replays, saying what it lost.
+// replays with every field, through the same filters and formats, a record
+// cut short by SIGKILL still replays, saying what it lost, and
+// `replay --verify` names the first frame that does not match its chain.
 #include <signal.h>
 #include <unistd.h>
 
@@ -9,11 +10,13 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
 #include <thread>
 
 #include <catch2/catch.hpp>
 
-#include "record/record_codec.hpp"
 #include "record/record_reader.hpp"
 #include "record/record_writer.hpp"
 #include "support/sockets.hpp"
@@ -160,7 +163,7 @@ TEST_CASE("a record cut by SIGKILL replays up to the cut and says where it was c
     auto whole = fs::file_size(file);
     {
         FILE *f = std::fopen(file.c_str(), "ab");
-        std::fwrite("TLRF\x02\x00\x00\x00\x10\x00", 1, 10, f);
+        std::fwrite("TLRF\x02\x00\x02\x00\x10\x00", 1, 10, f);
         std::fclose(f);
     }
     Replay r = replay({file, "-o", "json"});
@@ -170,6 +173,12 @@ TEST_CASE("a record cut by SIGKILL replays up to the cut and says where it was c
     CHECK(r.err.find("cut short") != std::string::npos);
     for (auto &fd : fds)
         CHECK(listens_on(r.lines, local_port(fd.get())).size() == 1);
+    // The chain says the same: the recording did not end, and where it was cut.
+    TracerProcess verify({"replay", "--verify", file}, /*wait_ready=*/false);
+    CHECK(verify.wait(60s) == 1);
+    INFO(verify.err());
+    CHECK(verify.err().find("byte " + std::to_string(whole)) != std::string::npos);
+    CHECK(verify.err().find("cut short") != std::string::npos);
 }
 
 TEST_CASE("record rotates compressed files by size and replay reads them in order")
@@ -179,7 +188,8 @@ TEST_CASE("record rotates compressed files by size and replay reads them in orde
     std::string file = (dir.path / "rot.tlr").string();
     TracerProcess rec({"record", "-w", file, "--pid", std::to_string(getpid()), "--no-snapshot",
                        "--compress", "--rotate-size", "8K", "--rotate-count", "3"});
-    for (int i = 0; i < 60; ++i)
+    // Compressed, an event takes a few bytes: enough of them for three files.
+    for (int i = 0; i < 3000; ++i)
         tcp_listener("127.0.0.1", 0); // listen and close at once
     REQUIRE(wait_recorded(file, 1));
     std::this_thread::sleep_for(500ms);
@@ -198,6 +208,12 @@ TEST_CASE("record rotates compressed files by size and replay reads them in orde
         CHECK(listens[i]["event"]["sequence"] > listens[i - 1]["event"]["sequence"]);
     // The oldest files rotated away: the newest events are all still there.
     CHECK(listens.back()["server"]["port"] > 0);
+    // One chain through the files kept, each closed by its rotation or final seal.
+    TracerProcess verify({"replay", "--verify", file + ".2", file + ".1", file},
+                         /*wait_ready=*/false);
+    CHECK(verify.wait(60s) == 0);
+    INFO(verify.err());
+    CHECK(verify.err().find("closed by its rotation seal") != std::string::npos);
 }
 
 TEST_CASE("replay --follow prints events as the record grows")
@@ -310,18 +326,18 @@ TEST_CASE("replay of crafted records shows every good record and reports each ba
     {
         tl::record::RecordWriter w({file, 0, 1, false});
         w.begin({});
-        w.write(tl::record::FrameType::Header,
-                R"({"format":"trace-listen-record","version":1,"host":["x"],"kernel":3})");
+        w.write_raw_frame(tl::record::FrameType::Header,
+                          R"({"format":"trace-listen-record","version":2,"host":["x"],"kernel":3})");
         tl::Event overflow = event(1001);
         overflow.raw.ts_ns = 0x7fffffffffffffffULL;
-        w.write(tl::record::FrameType::Event, tl::record::encode_event(overflow));
+        w.write(overflow);
+        w.flush(true); // a block of its own: its damage takes nothing else along
         tl::Event outgoing = event(1002); // connected out, but no peer port
         outgoing.kind = tl::EventKind::StateChange;
         outgoing.raw.kind = TL_EVENT_STATE;
         outgoing.raw.flags = TL_EVENT_ACTIVE_OPEN;
-        std::string payload = tl::record::encode_event(outgoing);
-        w.write(tl::record::FrameType::Event, payload);
-        w.write(tl::record::FrameType::Event, tl::record::encode_event(event(1003)));
+        w.write(outgoing);
+        w.write(event(1003));
     }
     for (std::string format : {"ecs", "table", "ocsf"}) {
         TracerProcess p({"replay", file, "--events", "bind,listen,close,state", "--sink",
@@ -367,7 +383,7 @@ TEST_CASE("replay --follow into a pipe whose reader went away ends")
         e.raw.sock.port = 4321;
         e.wall_time_ns = 1'700'000'000'000'000'000;
         for (int i = 0; i < 3; ++i)
-            w.write(tl::record::FrameType::Event, tl::record::encode_event(e));
+            w.write(e);
     }
     std::string out = try_shell(std::string("bash -c 'timeout 20 ") + TRACE_LISTEN_BINARY +
                                 " replay --follow -o json " + file +
@@ -375,4 +391,139 @@ TEST_CASE("replay --follow into a pipe whose reader went away ends")
                           .value_or("");
     INFO(out);
     CHECK(out.find("rc=0\n") != std::string::npos); // rc=124: killed by timeout before
+}
+
+namespace {
+
+// Every JSON event line of this process, keyed by its sequence number, with
+// the per-run agent id removed (the replaying process is another run).
+std::map<std::uint64_t, Json> ours_by_sequence(const std::vector<Json> &lines)
+{
+    std::map<std::uint64_t, Json> out;
+    for (auto l : lines) {
+        if (l.value("/process/pid"_json_pointer, -1) != getpid())
+            continue;
+        l["agent"].erase("ephemeral_id");
+        out.emplace(l["event"]["sequence"].get<std::uint64_t>(), std::move(l));
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a recorded burst replays every event exactly as the live trace printed it")
+{
+    TL_REQUIRE_BPF();
+    TempDir dir;
+    std::string file = (dir.path / "burst.tlr").string();
+    TracerProcess rec({"record", "-w", file, "--pid", std::to_string(getpid()), "--no-snapshot",
+                       "--allow-loss", "--sink", "stdout:json"});
+    const int n = 2000;
+    std::vector<int> ports;
+    for (int i = 0; i < n; ++i) { // socket + bind + listen + close, as fast as it goes
+        Fd fd = tcp_listener("127.0.0.1", 0, 4);
+        if (i % 100 == 0)
+            ports.push_back(local_port(fd.get()));
+    }
+    REQUIRE(wait_recorded(file, 1));
+    std::this_thread::sleep_for(500ms);
+    int status = rec.stop();
+    INFO(rec.err());
+    REQUIRE((status == 0 || status == 3)); // 3: the ring buffer overflowed (counted)
+    auto live = ours_by_sequence(rec.json_lines());
+    Replay r = replay({file, "-o", "json", "--events", "bind,listen,close,state"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    auto replayed = ours_by_sequence(r.lines);
+    CHECK(live.size() >= static_cast<std::size_t>(n)); // most of the 3 x n got through
+    REQUIRE(replayed.size() == live.size());
+    std::size_t different = 0;
+    for (auto &[sequence, line] : live) {
+        auto it = replayed.find(sequence);
+        if (it == replayed.end() || it->second != line) {
+            if (different++ < 3)
+                UNSCOPED_INFO("sequence " << sequence << "\nlive:     " << line.dump()
+                                          << "\nreplayed: "
+                                          << (it == replayed.end() ? "(none)" : it->second.dump()));
+        }
+    }
+    CHECK(different == 0);
+    for (int port : ports) // (an ephemeral port may come round again)
+        CHECK(listens_on(r.lines, port).size() >= 1);
+    // Hundreds of bytes an event at most (3,283 in format 1).
+    auto size = fs::file_size(file);
+    INFO(size << " bytes for " << live.size() << " events");
+    CHECK(size < 300 * live.size());
+
+    // The recording ended with its seal: the whole file verifies.
+    TracerProcess verify({"replay", "--verify", file}, /*wait_ready=*/false);
+    CHECK(verify.wait(60s) == 0);
+    CHECK(verify.err().find("intact") != std::string::npos);
+}
+
+TEST_CASE("replay --verify names the frame that was altered - and checks the heads the logs kept")
+{
+    TL_REQUIRE_BPF();
+    TempDir dir;
+    std::string file = (dir.path / "verify.tlr").string();
+    TracerProcess rec({"record", "-w", file, "--pid", std::to_string(getpid()), "--no-snapshot"});
+    std::vector<Fd> fds;
+    for (int i = 0; i < 3; ++i) {
+        fds.push_back(tcp_listener("127.0.0.1", 0));
+        REQUIRE(wait_recorded(file, fds.size())); // a block each
+    }
+    REQUIRE(rec.stop() == 0);
+    // The recorder logs every seal's chain head: what a log server keeps.
+    std::smatch m;
+    std::string err = rec.err();
+    REQUIRE(std::regex_search(err, m, std::regex("chain head ([0-9a-f]{64})")));
+    std::string head = m[1];
+
+    TracerProcess clean({"replay", "--verify", file, "--head", head}, /*wait_ready=*/false);
+    CHECK(clean.wait(60s) == 0);
+    INFO(clean.err());
+    CHECK(clean.err().find("intact") != std::string::npos);
+
+    TracerProcess other({"replay", "--verify", file, "--head", std::string(64, 'a')},
+                        /*wait_ready=*/false);
+    CHECK(other.wait(60s) == 1);
+    CHECK(other.err().find("is not in") != std::string::npos);
+
+    // Flip one byte in the middle of the file: verify names that frame.
+    auto size = fs::file_size(file);
+    {
+        std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekg(static_cast<std::streamoff>(size / 2));
+        char c = 0;
+        f.read(&c, 1);
+        c ^= 0x20;
+        f.seekp(static_cast<std::streamoff>(size / 2));
+        f.write(&c, 1);
+    }
+    TracerProcess flipped({"replay", "--verify", file}, /*wait_ready=*/false);
+    CHECK(flipped.wait(60s) == 1);
+    INFO(flipped.err());
+    CHECK(std::regex_search(flipped.err(), std::regex("byte [0-9]+ \\(frame [0-9]+\\)")));
+}
+
+TEST_CASE("a record of another format version is refused with a clear message")
+{
+    TempDir dir;
+    std::string file = (dir.path / "future.tlr").string();
+    {
+        tl::record::RecordWriter w({file, 0, 1, true});
+        w.begin({});
+    }
+    {
+        std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(6);
+        f.put(7);
+    }
+    Replay r = replay({file});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("record format version 7") != std::string::npos);
+    CHECK(r.err.find("reads version 2") != std::string::npos);
+    Replay v = replay({"--verify", file});
+    CHECK(v.status == 2);
+    CHECK(v.err.find("record format version 7") != std::string::npos);
 }

@@ -1,6 +1,6 @@
 // trace-listen record -w FILE: the live trace into a forensic record file.
 // trace-listen replay FILE...: recorded events through the same filters and
-// outputs as live tracing.
+// outputs as live tracing; replay --verify FILE...: the files' hash chain.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +22,7 @@
 #include "policy/policy_enricher.hpp"
 #include "record/record_file_sink.hpp"
 #include "record/record_reader.hpp"
+#include "record/record_verify.hpp"
 #include "record/replay_time.hpp"
 #include "snapshot/socket_snapshot.hpp"
 
@@ -34,7 +35,7 @@ struct RecordFlags {
     std::string file;
     std::string rotate_size = "0";
     unsigned rotate_count = 5;
-    bool compress = false;
+    bool compress = true;
 };
 
 struct ReplayFlags {
@@ -44,6 +45,8 @@ struct ReplayFlags {
     std::string output = "table";
     std::vector<std::string> sinks;
     bool follow = false;
+    bool verify = false;
+    std::vector<std::string> heads;
 };
 
 // "0" (never), "512K", "64M", "2G" -> bytes.
@@ -63,8 +66,11 @@ std::uint64_t parse_rotate_size(const std::string &text)
 int run_record(const RecordFlags &flags)
 {
     SessionOptions options = to_session_options(flags.trace);
-    record::WriterOptions writer{flags.file, parse_rotate_size(flags.rotate_size),
-                                 flags.rotate_count, flags.compress};
+    record::WriterOptions writer;
+    writer.path = flags.file;
+    writer.rotate_size = parse_rotate_size(flags.rotate_size);
+    writer.rotate_count = flags.rotate_count;
+    writer.compress = flags.compress;
     if (!flags.trace.metrics_addr.empty())
         parse_metrics_address(flags.trace.metrics_addr); // throws: a usage error
     // Extra live outputs only when asked for: record is quiet by default.
@@ -79,6 +85,12 @@ int run_record(const RecordFlags &flags)
         return exit_usage;
     }
     record::RecordFileSink *rec = recorder.get();
+    // Every seal's chain head goes to the log, outside the file: what
+    // `replay --verify --head` checks a file against later.
+    rec->on_seal([](const record::ChainHeadNote &n) {
+        spdlog::info("record: chain head {} after frame {} of {} ({} seal, {} records)", n.head,
+                     n.frame, n.file, record::seal_reason_name(n.reason), n.records);
+    });
     sinks.insert(sinks.begin(), std::move(recorder));
 
     LiveTraceSetup setup;
@@ -112,10 +124,12 @@ int run_record(const RecordFlags &flags)
     SessionControl control = install_signal_handlers();
     announce_tracing("recording to " + flags.file + "; ");
     SessionSummary summary = session->run(control);
+    rec->close(); // the last block and the closing seal
     const auto &w = rec->writer_stats();
     spdlog::info("{}", summary.line());
-    spdlog::info("record: {} frames, {} bytes, {} rotation(s), {} record(s) not written", w.frames,
-                 w.bytes, w.rotations, w.failed);
+    spdlog::info("record: {} records in {} frames, {} bytes, {} rotation(s), {} record(s) not "
+                 "written",
+                 w.records, w.frames, w.bytes, w.rotations, w.failed);
     if (w.failed)
         return exit_failure;
     return loss_exit_code(summary, flags.trace.allow_loss);
@@ -289,8 +303,45 @@ private:
     std::uint64_t unreadable_files_ = 0;
 };
 
+// --verify: the chain of every file, oldest first; no events shown.
+int run_verify(const ReplayFlags &flags)
+{
+    std::vector<record::ChainHash> heads;
+    for (const auto &h : flags.heads) {
+        record::ChainHash hash{};
+        if (!record::from_hex(h, hash))
+            throw CLI::ValidationError("--head", "'" + h + "' is not a chain head (64 hex digits, "
+                                                 "as the recorder logs them)");
+        heads.push_back(hash);
+    }
+    for (const auto &f : flags.files) {
+        struct stat st {};
+        if (stat(f.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+            spdlog::error("cannot open {}: not a readable file", f);
+            return exit_usage;
+        }
+    }
+    record::VerifyReport report = record::verify_files(flags.files, heads);
+    for (const auto &line : report.lines) {
+        if (report.ok)
+            spdlog::info("{}", line);
+        else
+            spdlog::error("{}", line);
+    }
+    spdlog::info("verify: {}: {} frames, {} records in {} file(s)",
+                 report.ok ? "intact" : "NOT intact", report.frames, report.records,
+                 flags.files.size());
+    if (report.unreadable)
+        return exit_usage; // not a record (or of another version), as replay says
+    return report.ok ? exit_ok : exit_failure;
+}
+
 int run_replay(const ReplayFlags &flags)
 {
+    if (flags.verify)
+        return run_verify(flags);
+    if (!flags.heads.empty())
+        throw CLI::ValidationError("--head", "only with --verify");
     SessionControl control = install_signal_handlers();
     std::unique_ptr<Replay> replay;
     try {
@@ -315,7 +366,10 @@ void add_record_commands(CLI::App &app, CommandAction &action)
     rec->add_option("--rotate-count", record.rotate_count,
                     "Files kept in all: FILE, FILE.1 ... (default 5)")
         ->check(CLI::Range(1, 1000));
-    rec->add_flag("--compress", record.compress, "Compress each record with zstd");
+    rec->add_flag("--compress", record.compress, "Compress the record's blocks with zstd (the default)");
+    rec->add_flag_callback("--no-compress", [] { record.compress = false; },
+                           "Write the blocks uncompressed (for tools that read the format directly)")
+        ->excludes("--compress");
     rec->callback([&action] { action = [] { return run_record(record); }; });
 
     static ReplayFlags replay;
@@ -330,6 +384,13 @@ void add_record_commands(CLI::App &app, CommandAction &action)
         ->check(CLI::IsMember(line_format_names()));
     rep->add_option("--sink", replay.sinks, "Output sink TYPE:TARGET[:FORMAT] (repeatable)");
     rep->add_flag("-f,--follow", replay.follow, "Keep reading the last file as it grows");
+    rep->add_flag("--verify", replay.verify,
+                  "Check the files' hash chain instead of showing events: names the first frame "
+                  "that does not match; exit 0 intact, 1 not")
+        ->excludes("--follow");
+    rep->add_option("--head", replay.heads,
+                    "With --verify: a chain head from the logs that must be in the files "
+                    "(repeatable)");
     rep->callback([&action] { action = [] { return run_replay(replay); }; });
 }
 

@@ -1,13 +1,10 @@
-// Records <-> frame payloads.  An event frame keeps the kernel's raw
-// tl_event bytes (so replay decodes exactly what the kernel sent) and, as
-// JSON, everything userspace added plus the ECS document as it was written.
-//
-// Event payload:  u32 raw_size | raw tl_event | u16 holder_count |
-//                 holder_count x tl_task | JSON (userspace fields, "ecs")
-// Drops payload:  JSON.   Header payload: JSON.
+// What a record file holds besides events: the header that opens every file
+// (JSON: it is read once and by people too) and the seals that close a
+// stretch of the hash chain (binary).  Events and drop reports travel in
+// blocks (record/event_codec.hpp).  Layouts: docs/record-format.md.
 #pragma once
 
-#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -15,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/event.hpp"
+#include "record/record_frame.hpp"
 
 namespace tl::record {
 
@@ -23,21 +21,32 @@ struct RecordHeader {
     nlohmann::json fields; // format, version, host, boot_id, kernel, hooks, start_time, ...
 };
 
-using RecordEntry = std::variant<RecordHeader, Event, DropReport>;
+// Why a seal was written: the chain head it carries goes to the log sinks.
+enum class SealReason : std::uint8_t { Minute = 1, Rotation = 2, Close = 3 };
+std::string_view seal_reason_name(SealReason reason);
+
+struct Seal {
+    SealReason reason = SealReason::Minute;
+    std::uint64_t frames = 0;  // frames of this file before the seal
+    std::uint64_t records = 0; // events and drop reports in this file before the seal
+    std::int64_t wall_time_ns = 0;
+    ChainHash head{};          // reader: SHA-256 of the seal frame (the head it publishes)
+};
+
+using RecordEntry = std::variant<RecordHeader, Event, DropReport, Seal>;
 
 // The header of a new file: host, boot id, kernel, tool version, start time.
-// `hooks` is ActiveHooks::describe() and friends; `file_index` counts rotations.
+// `hooks` is ActiveHooks::describe() and friends; `file_index` counts rotations;
+// `previous_head` is the chain head the previous file ended with (empty: none).
 nlohmann::json make_header_fields(const nlohmann::json &hooks, std::int64_t start_wall_ns,
-                                  std::uint64_t file_index);
+                                  std::uint64_t file_index, const std::string &previous_head);
 
 std::string encode_header(const RecordHeader &header);
-std::string encode_event(const Event &event);
-std::string encode_drops(const DropReport &report);
+std::string encode_seal(const Seal &seal);
 
 // Throw std::runtime_error saying what is wrong (never crash on hostile bytes).
 RecordHeader decode_header(std::string_view payload);
-Event decode_event_payload(std::string_view payload);
-DropReport decode_drops(std::string_view payload);
+Seal decode_seal(std::string_view payload);
 
 std::string_view event_kind_name(EventKind kind);
 

@@ -12,17 +12,23 @@ public:
     explicit RecordFileSink(WriterOptions options);
     // After the kernel programs loaded: the hooks in use go into the header.
     void begin(nlohmann::json hooks) { writer_.begin(std::move(hooks)); }
-    void write(const Event &event) override;
-    void write(const DropReport &report) override;
-    void flush() override {} // every frame is written as it comes
+    void write(const Event &event) override { writer_.write(event); }
+    void write(const DropReport &report) override { writer_.write(report); }
+    // Once per ring-buffer batch: a block is written when it is old enough.
+    void flush() override { writer_.flush(); }
     void reopen() override { writer_.reopen(); }
     SinkStats stats() const override;
     std::string name() const override { return "record"; }
+    // The closing seal; later records open the file again with a new header.
+    void close() { writer_.close(); }
+    void on_seal(std::function<void(const ChainHeadNote &)> handler)
+    {
+        writer_.on_seal(std::move(handler));
+    }
     const WriterStats &writer_stats() const { return writer_.stats(); }
 
 private:
     RecordWriter writer_;
-    std::uint64_t written_ = 0;
 };
 
 } // namespace tl::record

@@ -17,8 +17,12 @@ constexpr std::size_t read_chunk = 256 * 1024;
 
 std::string RecordDamage::text() const
 {
-    std::string skipped = length ? fmt::format("{} bytes skipped", length) : "to end of file";
-    return fmt::format("{}: byte {}: {} ({})", file, offset, what, skipped);
+    std::string where = frame ? fmt::format("byte {} (frame {})", offset, frame)
+                              : fmt::format("byte {}", offset);
+    if (!skipped)
+        return fmt::format("{}: {}: {}", file, where, what);
+    std::string gone = length ? fmt::format("{} bytes skipped", length) : "to end of file";
+    return fmt::format("{}: {}: {} ({})", file, where, what, gone);
 }
 
 RecordReader::RecordReader(const std::string &path, DamageHandler on_damage)
@@ -47,6 +51,16 @@ RecordReader::RecordReader(int fd, std::string name, DamageHandler on_damage)
         fd_ = -1;
         throw RecordFileError(
             fmt::format("{} is not a trace-listen record file (no frame magic at byte 0)", name_));
+    }
+    FrameParse first = parse_frame(buffer_, nullptr);
+    if (first.status == FrameParse::Status::OtherVersion) {
+        ::close(fd_);
+        fd_ = -1;
+        throw RecordFileError(fmt::format(
+            "{} is in record format version {}, which this trace-listen cannot read (it reads "
+            "version {}): replay it with the trace-listen {} that wrote it",
+            name_, first.version, format_version,
+            first.version < format_version ? "version" : "(a newer one)"));
     }
 }
 
@@ -87,7 +101,8 @@ void RecordReader::garbage(std::uint64_t at, std::uint64_t length, const std::st
         return;
     }
     end_garbage();
-    garbage_ = RecordDamage{name_, at, length, what};
+    have_last_ = false;
+    garbage_ = RecordDamage{name_, at, length, what, 0, true};
 }
 
 void RecordReader::end_garbage()
@@ -101,38 +116,63 @@ void RecordReader::end_garbage()
         on_damage_(d);
 }
 
-void RecordReader::damage(std::uint64_t at, std::uint64_t length, std::string what)
+void RecordReader::damage(std::uint64_t at, std::uint64_t length, std::string what, bool skipped)
 {
     end_garbage();
     ++damaged_;
+    if (skipped)
+        have_last_ = false; // the next frame follows the lost one: its link cannot be checked
     if (on_damage_)
-        on_damage_(RecordDamage{name_, at, length, std::move(what)});
+        on_damage_(RecordDamage{name_, at, length, std::move(what), frame_number_, skipped});
 }
 
-std::optional<RecordEntry> RecordReader::decode(const FrameParse &frame, std::uint64_t at)
+void RecordReader::decode(const FrameParse &frame, std::uint64_t at)
 {
+    const char *what = frame.type == FrameType::Block  ? "block"
+                       : frame.type == FrameType::Seal ? "seal"
+                                                       : "header";
     try {
         switch (frame.type) {
-        case FrameType::Header: {
+        case FrameType::Header:
             header_ = decode_header(frame.payload);
-            return RecordEntry{*header_};
+            blocks_.new_file();
+            pending_.emplace_back(*header_);
+            break;
+        case FrameType::Block: {
+            std::vector<RecordEntry> entries;
+            std::vector<std::string> problems;
+            std::string error = blocks_.decode(frame.payload, entries, problems);
+            for (auto &p : problems)
+                damage(at, 0, p, /*skipped=*/false);
+            for (auto &e : entries)
+                pending_.push_back(std::move(e));
+            if (!error.empty())
+                damage(at, frame.size, error);
+            break;
         }
-        case FrameType::Event: return RecordEntry{decode_event_payload(frame.payload)};
-        case FrameType::Drops: return RecordEntry{decode_drops(frame.payload)};
+        case FrameType::Seal: {
+            Seal seal = decode_seal(frame.payload);
+            seal.head = frame.hash;
+            closed_ = seal.reason != SealReason::Minute;
+            pending_.emplace_back(seal);
+            break;
+        }
         }
     } catch (const std::exception &e) {
-        damage(at, frame.size, fmt::format("unreadable {} record: {}",
-                                           frame.type == FrameType::Event ? "event"
-                                           : frame.type == FrameType::Drops ? "drop"
-                                                                            : "header",
-                                           e.what()));
+        damage(at, frame.size, fmt::format("unreadable {}: {}", what, e.what()));
     }
-    return std::nullopt;
+    pending_offset_ = at;
 }
 
 std::optional<RecordEntry> RecordReader::next()
 {
     while (fd_ >= 0) {
+        if (!pending_.empty()) {
+            RecordEntry entry = std::move(pending_.front());
+            pending_.pop_front();
+            entry_offset_ = pending_offset_;
+            return entry;
+        }
         std::string_view avail(buffer_.data() + consumed_, buffer_.size() - consumed_);
         if (avail.empty()) {
             if (!fill())
@@ -146,10 +186,21 @@ std::optional<RecordEntry> RecordReader::next()
             consumed_ += frame.size;
             offset_ += frame.size;
             end_garbage();
-            if (auto entry = decode(frame, at)) {
-                entry_offset_ = at;
-                return entry;
+            ++frame_number_;
+            if (!first_type_) {
+                first_type_ = frame.type;
+                first_link_ = frame.prev;
+            } else if (have_last_ && frame.prev != last_hash_) {
+                damage(at, 0,
+                       fmt::format("chain broken: this frame does not follow frame {} (a frame "
+                                   "was removed, inserted or moved here, or the file altered)",
+                                   frame_number_ - 1),
+                       /*skipped=*/false);
             }
+            last_hash_ = frame.hash;
+            have_last_ = true;
+            closed_ = false;
+            decode(frame, at);
             continue;
         }
         case FrameParse::Status::Incomplete:
@@ -157,10 +208,15 @@ std::optional<RecordEntry> RecordReader::next()
                 continue;
             return std::nullopt; // a partial frame at the end: finish() judges it
         case FrameParse::Status::BadPayload:
+            ++frame_number_;
+            if (!first_type_)
+                first_type_ = frame.type;
+            closed_ = false;
             damage(at, frame.size, frame.error);
             consumed_ += frame.size;
             offset_ += frame.size;
             continue;
+        case FrameParse::Status::OtherVersion: // inside a file of this version: damage
         case FrameParse::Status::BadHeader: {
             // Resynchronise: the next magic in what we have (or, if none,
             // keep the last 3 bytes: a magic may straddle the next read).
@@ -212,9 +268,11 @@ void RecordReader::finish()
         offset_ += left;
         return;
     }
-    std::string what = frame.status == FrameParse::Status::Incomplete
-                           ? fmt::format("last record cut short ({} of {} bytes)", left,
-                                         frame.needed)
+    bool cut = frame.status == FrameParse::Status::Incomplete;
+    if (cut)
+        ++frame_number_; // the frame that was being written
+    std::string what = cut ? fmt::format("last frame cut short ({} of its {}{} bytes)", left,
+                                         frame.size ? "" : "at least ", frame.needed)
                            : "trailing bytes that are not a record";
     damage(offset_, left, what);
     consumed_ = buffer_.size();

@@ -16,11 +16,20 @@
 
 namespace tl::record {
 
+namespace {
+constexpr std::uint64_t seal_reserve = 128;   // a seal frame and then some
+constexpr std::uint64_t record_slack = 2048;  // a block may pass its limit by one record
+} // namespace
+
 RecordWriter::RecordWriter(WriterOptions options)
-    : options_(std::move(options)), encoder_(options_.compress)
+    : options_(std::move(options)), encoder_(options_.compress), block_limit_(options_.block_bytes)
 {
     if (options_.rotate_count < 1)
         options_.rotate_count = 1;
+    // Small files: small blocks, so a file is rotated before it passes its size.
+    if (options_.rotate_size)
+        block_limit_ = std::min<std::size_t>(block_limit_,
+                                             std::max<std::uint64_t>(512, options_.rotate_size / 8));
     keep_previous_record();
     open(/*truncate=*/false);
 }
@@ -73,6 +82,11 @@ void RecordWriter::shift_backups()
 
 RecordWriter::~RecordWriter()
 {
+    try {
+        close();
+    } catch (const std::exception &e) {
+        spdlog::warn("record {}: could not close: {}", options_.path, e.what());
+    }
     if (fd_ >= 0)
         ::close(fd_);
 }
@@ -94,23 +108,29 @@ void RecordWriter::open(bool truncate)
 
 void RecordWriter::write_header()
 {
-    RecordHeader h{make_header_fields(hooks_, wall_now_ns(), file_index_)};
+    // Definitions are per file: a file read alone has all it needs.
+    block_.new_file();
+    file_frames_ = 0;
+    file_records_ = 0;
+    RecordHeader h{make_header_fields(hooks_, wall_now_ns(), file_index_, previous_file_head_)};
     std::uint64_t before = size_;
-    write_frame(encoder_.encode(FrameType::Header, encode_header(h)));
+    write_frame(FrameType::Header, encode_header(h));
     header_size_ = size_ - before;
+    open_file_ = true;
 }
 
 void RecordWriter::begin(nlohmann::json hooks)
 {
     hooks_ = std::move(hooks);
     begun_ = true;
+    last_seal_ = std::chrono::steady_clock::now();
     write_header();
 }
 
-bool RecordWriter::write_frame(const std::string &frame)
+bool RecordWriter::write_frame(FrameType type, std::string_view payload)
 {
+    std::string frame = encoder_.encode(type, payload, head_);
     if (fd_ < 0) { // a rotation or reopen could not open the file
-        ++stats_.failed;
         return false;
     }
     std::size_t off = 0;
@@ -125,47 +145,138 @@ bool RecordWriter::write_frame(const std::string &frame)
             if (off > 0 && ftruncate(fd_, static_cast<off_t>(size_)) != 0)
                 spdlog::warn("record {}: could not cut a partial frame: {}", options_.path,
                              std::strerror(errno));
-            if (stats_.failed++ == 0 || stats_.failed % 1000 == 0)
-                spdlog::warn("record {}: write failed ({}); {} record(s) lost so far",
-                             options_.path, std::strerror(err), stats_.failed);
+            if (failed_frames_++ % 1000 == 0)
+                spdlog::warn("record {}: write failed ({}); {} frame(s) not written so far",
+                             options_.path, std::strerror(err), failed_frames_);
             return false;
         }
         off += static_cast<std::size_t>(n);
     }
+    head_ = hash_frame(frame);
     size_ += frame.size();
     stats_.bytes += frame.size();
     ++stats_.frames;
+    ++file_frames_;
+    ++frames_since_seal_;
     return true;
 }
 
-void RecordWriter::rotate()
-{
-    ::close(fd_);
-    fd_ = -1;
-    shift_backups();
-    ++file_index_;
-    ++stats_.rotations;
-    open(/*truncate=*/true);
-    write_header();
-}
-
-bool RecordWriter::write(FrameType type, std::string_view payload)
+bool RecordWriter::write_raw_frame(FrameType type, std::string_view payload)
 {
     if (!begun_)
         begin(nlohmann::json::object());
-    std::string frame = encoder_.encode(type, payload);
-    if (options_.rotate_size && size_ > header_size_ && size_ + frame.size() > options_.rotate_size) {
+    return write_frame(type, payload);
+}
+
+void RecordWriter::write_block()
+{
+    if (block_.empty())
+        return;
+    std::size_t n = block_.records();
+    if (write_frame(FrameType::Block, block_.payload())) {
+        stats_.records += n;
+        file_records_ += n;
+    } else {
+        stats_.failed += n;
+        // What the lost block defined must be defined again before use.
+        block_.forget_definitions();
+    }
+    block_.next_block();
+    if (options_.rotate_size && size_ > header_size_ &&
+        size_ + block_limit_ + record_slack + seal_reserve > options_.rotate_size) {
         try {
             rotate();
         } catch (const std::exception &e) {
             spdlog::warn("record: rotation failed: {}", e.what());
         }
     }
-    return write_frame(frame);
+}
+
+void RecordWriter::seal(SealReason reason)
+{
+    Seal s{reason, file_frames_, file_records_, wall_now_ns(), {}};
+    std::uint64_t offset = size_;
+    if (!write_frame(FrameType::Seal, encode_seal(s)))
+        return;
+    frames_since_seal_ = 0;
+    last_seal_ = std::chrono::steady_clock::now();
+    ++stats_.seals;
+    if (on_seal_)
+        on_seal_(ChainHeadNote{options_.path, file_frames_, offset, reason, to_hex(head_),
+                               file_records_, s.wall_time_ns});
+}
+
+void RecordWriter::rotate()
+{
+    seal(SealReason::Rotation);
+    open_file_ = false;
+    ::close(fd_);
+    fd_ = -1;
+    shift_backups();
+    ++file_index_;
+    ++stats_.rotations;
+    previous_file_head_ = to_hex(head_);
+    open(/*truncate=*/true);
+    write_header();
+}
+
+void RecordWriter::after_record()
+{
+    if (block_.size() >= block_limit_)
+        write_block();
+}
+
+void RecordWriter::write(const Event &event)
+{
+    if (!begun_)
+        begin(nlohmann::json::object());
+    if (!open_file_)
+        write_header();
+    if (block_.empty())
+        block_start_ = std::chrono::steady_clock::now();
+    block_.add(event);
+    after_record();
+}
+
+void RecordWriter::write(const DropReport &report)
+{
+    if (!begun_)
+        begin(nlohmann::json::object());
+    if (!open_file_)
+        write_header();
+    if (block_.empty())
+        block_start_ = std::chrono::steady_clock::now();
+    block_.add(report);
+    after_record();
+}
+
+void RecordWriter::flush(bool force)
+{
+    if (!begun_)
+        return;
+    auto now = std::chrono::steady_clock::now();
+    if (!block_.empty() && (force || now - block_start_ >= options_.block_delay))
+        write_block();
+    if (open_file_ && frames_since_seal_ > 0 && now - last_seal_ >= options_.seal_interval) {
+        write_block();
+        seal(SealReason::Minute);
+    }
+}
+
+void RecordWriter::close()
+{
+    if (!begun_ || !open_file_)
+        return;
+    write_block();
+    seal(SealReason::Close);
+    open_file_ = false;
 }
 
 void RecordWriter::reopen()
 {
+    // What was gathered belongs to the file the old descriptor names.
+    close();
+    previous_file_head_ = to_hex(head_);
     try {
         open(/*truncate=*/false);
     } catch (const std::exception &e) {
