@@ -157,12 +157,12 @@ static __always_inline bool in_bind_or_listen_syscall(void)
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 #endif
 #if defined(__TARGET_ARCH_x86)
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	long nr = regs->orig_ax; /* a BTF pointer: a plain load */
 
 	/* x86_64 bind, listen; i386 socketcall, bind, listen (compat tasks) */
 	return nr == 49 || nr == 50 || nr == 102 || nr == 361 || nr == 363;
 #elif defined(__TARGET_ARCH_arm64)
-	int nr = BPF_CORE_READ(regs, syscallno);
+	int nr = regs->syscallno;
 
 	return nr == 200 || nr == 201; /* bind, listen (include/uapi/asm-generic/unistd.h) */
 #else

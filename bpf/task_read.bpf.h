@@ -39,9 +39,10 @@ static __always_inline void read_task_ids(struct tl_task *t, struct task_struct 
 	read_audit_ids(task, &t->loginuid, &t->sessionid);
 	t->mntns = task->nsproxy->mnt_ns->ns.inum;
 	t->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
-	/* comm may hold an older, longer name's bytes after its NUL. */
-	__builtin_memset(t->comm, 0, sizeof(t->comm) + sizeof(t->parent_comm));
-	bpf_probe_read_kernel_str(t->comm, sizeof(t->comm), task->comm);
+	/* Both zero-padded: comm may hold an older, longer name's bytes
+	 * after its NUL. */
+	bpf_get_current_comm(t->comm, sizeof(t->comm));
+	__builtin_memset(t->parent_comm, 0, sizeof(t->parent_comm));
 	bpf_probe_read_kernel_str(t->parent_comm, sizeof(t->parent_comm), parent->comm);
 }
 
