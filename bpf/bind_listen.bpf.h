@@ -13,7 +13,7 @@ static __always_inline void handle_bind_return(const struct sock *sk, const __u8
 	struct tl_sock s = {};
 
 	if (sk)
-		read_sock(&s, sk);
+		read_sock(&s, sk, false);
 	parse_sockaddr(&s, saddr, addrlen);
 	if (!is_inet(s.family) && !is_inet(s.req_family))
 		return;
@@ -41,7 +41,7 @@ static __always_inline void handle_listen_return(const struct sock *sk, __u32 ba
 
 	if (!sk || !current_wanted())
 		return;
-	read_sock(&s, sk);
+	read_sock(&s, sk, false);
 	if (!is_inet(s.family))
 		return;
 	if (ret == 0) {
@@ -111,12 +111,46 @@ static __always_inline int finish_call(void *map, enum call_kind kind, int ret, 
 	return 0;
 }
 
+/* ---- syscalls: arguments read at the return ----------------------------- */
+
+/*
+ * Written by userspace before load: false makes the syscall hooks stash each
+ * call at entry in the pending maps (the kprobe path's way; what the tests
+ * that fill those maps exercise).
+ */
+const volatile bool syscall_args_at_exit = true;
+
+/*
+ * Since 5.15 (bpf_task_pt_regs) the return reads the call's arguments from
+ * the caller's saved user registers, which the kernel does not change:
+ * the entry programs then leave at once, and no call waits in a map that
+ * could fill up.  Older kernels stash at entry.
+ */
+static __always_inline bool args_at_exit(void)
+{
+	return syscall_args_at_exit &&
+	       bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs);
+}
+
+static __always_inline struct pt_regs *syscall_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+/* fd < 0 when the call failed before it had a socket. */
+static __always_inline const struct sock *syscall_sock(long fd, long ret)
+{
+	if (ret == -EBADF || ret == -ENOTSOCK)
+		return NULL;
+	return sock_from_fd((int)fd);
+}
+
 /* ---- bind -------------------------------------------------------------- */
 
 SEC("tracepoint/syscalls/sys_enter_bind")
 int tp_sys_enter_bind(struct trace_event_raw_sys_enter *ctx)
 {
-	if (!trace_bind || !current_wanted())
+	if (args_at_exit() || !trace_bind || !current_wanted())
 		return 0;
 	stash_call(&pending_bind, ctx->args[0], ctx->args[2], (void *)ctx->args[1], true);
 	return 0;
@@ -125,7 +159,24 @@ int tp_sys_enter_bind(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_bind")
 int tp_sys_exit_bind(struct trace_event_raw_sys_exit *ctx)
 {
-	return finish_call(&pending_bind, CALL_BIND, ctx->ret, TL_HOOK_SYSCALL_TP);
+	long ret = ctx->ret;
+	struct pt_regs *regs;
+	const void *uaddr;
+	__u8 sa[28] = {};
+
+	if (!args_at_exit())
+		return finish_call(&pending_bind, CALL_BIND, ret, TL_HOOK_SYSCALL_TP);
+	if (!trace_bind || !current_wanted())
+		return 0;
+	regs = syscall_regs();
+	uaddr = (const void *)PT_REGS_PARM2_SYSCALL(regs);
+	/* As stash_call: a sockaddr_in near the end of a mapping. */
+	if (bpf_probe_read_user(sa, sizeof(sa), uaddr))
+		bpf_probe_read_user(sa, 16, uaddr);
+	handle_bind_return(syscall_sock(PT_REGS_PARM1_SYSCALL(regs), ret), sa,
+			   (__u32)PT_REGS_PARM3_SYSCALL(regs), ret, TL_HOOK_SYSCALL_TP,
+			   TL_VIA_SYSCALL);
+	return 0;
 }
 
 /* inet_bind and inet6_bind have one signature; so do their probes. */
@@ -198,6 +249,8 @@ int BPF_KRETPROBE(kretprobe_inet6_bind, int ret)
 SEC("tracepoint/syscalls/sys_enter_listen")
 int tp_sys_enter_listen(struct trace_event_raw_sys_enter *ctx)
 {
+	if (args_at_exit())
+		return 0;
 	stash_call(&pending_listen, ctx->args[0], ctx->args[1], NULL, true);
 	return 0;
 }
@@ -205,7 +258,16 @@ int tp_sys_enter_listen(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_listen")
 int tp_sys_exit_listen(struct trace_event_raw_sys_exit *ctx)
 {
-	return finish_call(&pending_listen, CALL_LISTEN, ctx->ret, TL_HOOK_SYSCALL_TP);
+	long ret = ctx->ret;
+	struct pt_regs *regs;
+
+	if (!args_at_exit())
+		return finish_call(&pending_listen, CALL_LISTEN, ret, TL_HOOK_SYSCALL_TP);
+	regs = syscall_regs();
+	handle_listen_return(syscall_sock(PT_REGS_PARM1_SYSCALL(regs), ret),
+			     (__u32)PT_REGS_PARM2_SYSCALL(regs), ret, TL_HOOK_SYSCALL_TP,
+			     TL_VIA_SYSCALL);
+	return 0;
 }
 
 /* Marks the listen in progress: the TCP state change then leaves it to fexit. */

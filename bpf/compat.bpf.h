@@ -37,20 +37,23 @@ struct inet_sock___v6_6 {
 	unsigned long inet_flags;
 } __attribute__((preserve_access_index));
 
-static __always_inline __u16 read_inet_options(const struct sock *sk)
+/*
+ * A bit-field of a struct sock: plain loads when sk is a BTF pointer (typed:
+ * tp_btf, fexit arguments) or a local copy, a probe read otherwise.  typed
+ * is a constant in every caller, so only one branch is compiled in.
+ */
+#define TL_SK_BITFIELD(typed, sk, field)                                       \
+	((typed) ? BPF_CORE_READ_BITFIELD(sk, field) : BPF_CORE_READ_BITFIELD_PROBED(sk, field))
+#define TL_SK_READ(typed, sk, field) ((typed) ? (sk)->field : BPF_CORE_READ(sk, field))
+
+/* The inet_sock part of the options (sock_common's bits are read with it). */
+static __always_inline __u16 read_inet_flags_options(const struct inet_sock *sk, bool typed)
 {
 	__u16 opts = 0;
 
-	if (BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_reuse))
-		opts |= TL_OPT_REUSEADDR;
-	if (BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_reuseport))
-		opts |= TL_OPT_REUSEPORT;
-	if (BPF_CORE_READ_BITFIELD_PROBED(sk, __sk_common.skc_ipv6only))
-		opts |= TL_OPT_V6ONLY;
-
 	if (bpf_core_field_exists(struct inet_sock___v6_6, inet_flags)) {
 		const struct inet_sock___v6_6 *inet = (const void *)sk;
-		unsigned long flags = BPF_CORE_READ(inet, inet_flags);
+		unsigned long flags = TL_SK_READ(typed, inet, inet_flags);
 
 		if (flags & (1UL << (inet_flags_freebind_bit & 63)))
 			opts |= TL_OPT_FREEBIND;
@@ -61,29 +64,43 @@ static __always_inline __u16 read_inet_options(const struct sock *sk)
 	} else {
 		const struct inet_sock___pre_v6_6 *inet = (const void *)sk;
 
-		if (BPF_CORE_READ_BITFIELD_PROBED(inet, freebind))
+		if (TL_SK_BITFIELD(typed, inet, freebind))
 			opts |= TL_OPT_FREEBIND;
-		if (BPF_CORE_READ_BITFIELD_PROBED(inet, transparent))
+		if (TL_SK_BITFIELD(typed, inet, transparent))
 			opts |= TL_OPT_TRANSPARENT;
-		if (BPF_CORE_READ_BITFIELD_PROBED(inet, bind_address_no_port))
+		if (TL_SK_BITFIELD(typed, inet, bind_address_no_port))
 			opts |= TL_OPT_BIND_ADDRESS_NO_PORT;
 	}
 	return opts;
 }
 
-/*
- * sk_protocol and sk_type were 8- and 16-bit bit-fields until v5.6
- * (bf9765145b85 "sock: Make sk_protocol a 16-bit value").  The probed
- * bit-field read relocates both layouts.
- */
-static __always_inline __u16 read_sk_protocol(const struct sock *sk)
+/* skc may be the socket's own sock_common or a local copy of it. */
+static __always_inline __u16 read_common_options(const struct sock_common *skc)
 {
-	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
+	__u16 opts = 0;
+
+	if (BPF_CORE_READ_BITFIELD(skc, skc_reuse))
+		opts |= TL_OPT_REUSEADDR;
+	if (BPF_CORE_READ_BITFIELD(skc, skc_reuseport))
+		opts |= TL_OPT_REUSEPORT;
+	if (BPF_CORE_READ_BITFIELD(skc, skc_ipv6only))
+		opts |= TL_OPT_V6ONLY;
+	return opts;
 }
 
-static __always_inline __u16 read_sk_type(const struct sock *sk)
+/*
+ * sk_protocol and sk_type were 8- and 16-bit bit-fields until v5.6
+ * (bf9765145b85 "sock: Make sk_protocol a 16-bit value").  The bit-field
+ * read relocates both layouts.
+ */
+static __always_inline __u16 read_sk_protocol(const struct sock *sk, bool typed)
 {
-	return BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type);
+	return TL_SK_BITFIELD(typed, sk, sk_protocol);
+}
+
+static __always_inline __u16 read_sk_type(const struct sock *sk, bool typed)
+{
+	return TL_SK_BITFIELD(typed, sk, sk_type);
 }
 
 /*
@@ -103,8 +120,9 @@ static __always_inline void read_audit_ids(const struct task_struct *task, __u32
 	*loginuid = (__u32)-1;
 	*sessionid = (__u32)-1;
 	if (bpf_core_field_exists(t->loginuid)) {
-		*loginuid = BPF_CORE_READ(t, loginuid.val);
-		*sessionid = BPF_CORE_READ(t, sessionid);
+		/* task is a BTF pointer: plain loads */
+		*loginuid = t->loginuid.val;
+		*sessionid = t->sessionid;
 	}
 }
 
@@ -139,12 +157,12 @@ static __always_inline bool in_bind_or_listen_syscall(void)
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 #endif
 #if defined(__TARGET_ARCH_x86)
-	long nr = BPF_CORE_READ(regs, orig_ax);
+	long nr = regs->orig_ax; /* a BTF pointer: a plain load */
 
 	/* x86_64 bind, listen; i386 socketcall, bind, listen (compat tasks) */
 	return nr == 49 || nr == 50 || nr == 102 || nr == 361 || nr == 363;
 #elif defined(__TARGET_ARCH_arm64)
-	int nr = BPF_CORE_READ(regs, syscallno);
+	int nr = regs->syscallno;
 
 	return nr == 200 || nr == 201; /* bind, listen (include/uapi/asm-generic/unistd.h) */
 #else

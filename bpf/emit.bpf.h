@@ -100,15 +100,16 @@ static __always_inline void emit_via(__u32 kind, __s32 error, __u16 hook, __u8 v
 	e->reserved = 0;
 	e->pad = 0;
 	e->sock = *s;
-	__builtin_memset(&e->task, 0, sizeof(e->task));
 	if (attr == TL_ATTR_OWNER && owner) {
 		bpf_probe_read_kernel(&e->task, TL_TASK_OWNER_SIZE, owner);
+		__builtin_memset(e->task.args, 0, sizeof(e->task.args));
 		e->task.flags |= TL_TASK_FROM_OWNER | TL_TASK_NO_ARGS;
 		e->task.args_len = 0;
 	} else if (attr == TL_ATTR_SOCKET && sk) {
+		__builtin_memset(&e->task, 0, sizeof(e->task));
 		read_socket_as_task(&e->task, sk);
 	} else {
-		read_current_task(&e->task);
+		read_current_task(&e->task); /* writes every byte of it */
 	}
 	/* Priority events are few and awaited: always wake the reader. */
 	bpf_ringbuf_submit(e, priority ? 0 : ringbuf_wakeup_flags());

@@ -144,6 +144,47 @@ struct {
 	__uint(value_size, 8 + TL_TASK_OWNER_SIZE);
 } conns SEC(".maps");
 
+/*
+ * What a process's events repeat and is costly to read: its executable,
+ * command line (from its own user memory), cgroup name and pid namespace.
+ * Read at the process's first event, then copied per event while the
+ * checks below still match (exec changes mm; a cgroup move changes the
+ * cgroup id; a reused pid changes the leader's start time).  LRU: a
+ * process evicted, or one the map has no room for, is read the slow way
+ * again, so a miss costs time, never data.
+ */
+/* What must still hold for an entry to describe the running process. */
+struct tl_proc_id {
+	__u64 leader_start_ns; /* 0 while the entry is being filled */
+	__u64 mm;
+	__u64 exe_file;
+	__u64 arg_start;
+	__u64 arg_end;
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 pad;
+};
+
+struct tl_proc {
+	struct tl_proc_id id;
+	__u32 pidns;
+	__u16 args_len;
+	__u16 args_flags; /* TL_TASK_NO_ARGS, TL_TASK_ARGS_TRUNCATED */
+	char exe[TL_EXE_LEN];
+	char cgroup_name[TL_CGROUP_NAME_LEN];
+	char args[TL_ARGS_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32); /* tgid */
+	__type(value, struct tl_proc);
+} procs SEC(".maps");
+
+/* An empty entry to insert (a map value cannot come from the stack: too big). */
+static const struct tl_proc empty_proc = {};
+
 /* Per-CPU scratch for building records too big for the stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -6,36 +6,89 @@
 #ifndef TRACE_LISTEN_SOCK_READ_BPF_H
 #define TRACE_LISTEN_SOCK_READ_BPF_H
 
-static __always_inline __u32 sock_netns(const struct sock *sk)
+/*
+ * The sock_common part of a struct sock (family, state, ports, addresses,
+ * netns, cookie, the reuse bits) into a tl_sock.  skc is either the socket's
+ * own (a BTF pointer: plain loads) or a local copy of it.
+ */
+static __always_inline void read_sock_common(struct tl_sock *s, const struct sock_common *skc)
 {
-	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	s->family = skc->skc_family;
+	s->port = skc->skc_num;
+	s->peer_port = bpf_ntohs(skc->skc_dport);
+	s->bound_dev_if = skc->skc_bound_dev_if;
+	s->cookie = skc->skc_cookie.counter;
+	s->new_state = skc->skc_state;
+	s->options = read_common_options(skc);
+	if (s->family == AF_INET6) {
+		__builtin_memcpy(s->addr, skc->skc_v6_rcv_saddr.in6_u.u6_addr8, 16);
+		__builtin_memcpy(s->peer_addr, skc->skc_v6_daddr.in6_u.u6_addr8, 16);
+	} else {
+		__builtin_memcpy(s->addr, &skc->skc_rcv_saddr, 4);
+		__builtin_memcpy(s->peer_addr, &skc->skc_daddr, 4);
+	}
 }
 
-static __always_inline void read_sock(struct tl_sock *s, const struct sock *sk)
+/*
+ * What a tl_sock needs of struct inet_sock: the flag options, and the port
+ * when skc_num no longer holds it: moving to CLOSE releases the port
+ * (inet_put_port zeroes inet_num) before the state-change tracepoint
+ * fires; inet_sport still holds it.
+ */
+static __always_inline void read_inet_sock(struct tl_sock *s, const struct inet_sock *inet,
+					   bool typed)
 {
-	s->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	s->protocol = read_sk_protocol(sk);
-	s->type = read_sk_type(sk);
-	s->port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	/*
-	 * Moving to CLOSE releases the port (inet_put_port zeroes inet_num)
-	 * before the state-change tracepoint fires; inet_sport still holds it.
-	 */
+	s->options |= read_inet_flags_options(inet, typed);
 	if (!s->port)
-		s->port = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	s->peer_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	s->netns = sock_netns(sk);
-	s->bound_dev_if = BPF_CORE_READ(sk, __sk_common.skc_bound_dev_if);
-	s->cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
-	s->options = read_inet_options(sk);
-	s->backlog = BPF_CORE_READ(sk, sk_max_ack_backlog);
-	s->new_state = BPF_CORE_READ(sk, __sk_common.skc_state);
-	if (s->family == AF_INET6) {
-		BPF_CORE_READ_INTO(&s->addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&s->peer_addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		s->port = bpf_ntohs(TL_SK_READ(typed, inet, inet_sport));
+}
+
+/* Room for the running kernel's struct sock_common (136 bytes on 6.18). */
+#define TL_SOCK_COMMON_MAX 168
+
+/*
+ * A struct sock into a tl_sock.  typed: sk is a BTF pointer (tp_btf),
+ * read with plain loads.  Otherwise (an address from an fd table or a
+ * kprobe) every read is a probe read, tens of ns each: sock_common is
+ * copied in one, and only the five fields outside it are read apart.
+ */
+static __always_inline void read_sock(struct tl_sock *s, const struct sock *sk, bool typed)
+{
+	struct net *net;
+
+	if (typed) {
+		read_sock_common(s, &sk->__sk_common);
+		net = sk->__sk_common.skc_net.net;
+		s->netns = net->ns.inum;
 	} else {
-		BPF_CORE_READ_INTO((__u32 *)s->addr, sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO((__u32 *)s->peer_addr, sk, __sk_common.skc_daddr);
+		__u8 copy[TL_SOCK_COMMON_MAX];
+		__u32 size = bpf_core_type_size(struct sock_common);
+		const struct sock_common *skc = (const void *)copy;
+
+		if (size > sizeof(copy))
+			size = sizeof(copy);
+		if (bpf_probe_read_kernel(copy, size, sk))
+			__builtin_memset(copy, 0, sizeof(copy));
+		read_sock_common(s, skc);
+		net = skc->skc_net.net;
+		s->netns = BPF_CORE_READ(net, ns.inum);
+	}
+	s->protocol = read_sk_protocol(sk, typed);
+	s->type = read_sk_type(sk, typed);
+	s->backlog = TL_SK_READ(typed, sk, sk_max_ack_backlog);
+	/*
+	 * The inet_sock fields lie beyond struct sock: a typed read needs the
+	 * pointer typed as the larger struct (every caller passes TCP sockets).
+	 */
+	if (typed) {
+		const struct inet_sock *inet = (const void *)bpf_skc_to_tcp_sock((void *)sk);
+
+		if (inet)
+			read_inet_sock(s, inet, true);
+		else
+			read_inet_sock(s, (const void *)sk, false);
+	} else {
+		read_inet_sock(s, (const void *)sk, false);
 	}
 }
 
@@ -100,11 +153,13 @@ static __always_inline bool is_tcp(__u16 protocol)
 static __always_inline const struct sock *sock_from_fd(int fd)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
+	/* Plain loads down to the fd array (BTF pointers); from there on
+	 * the pointers are plain numbers to the verifier: probe reads. */
+	struct fdtable *fdt = task->files->fdt;
+	struct file **fds = fdt->fd;
 	struct file *file = NULL;
 	struct socket *sock;
-	unsigned int max_fds = BPF_CORE_READ(fdt, max_fds);
+	unsigned int max_fds = fdt->max_fds;
 
 	if (fd < 0 || (unsigned int)fd >= max_fds)
 		return NULL;
@@ -128,9 +183,9 @@ static __always_inline const struct sock *sock_from_fd(int fd)
  * needs no per-CPU symbol (absent without CONFIG_KALLSYMS_ALL), holds on
  * PREEMPT_RT (softirqs in threads) and on every architecture.
  */
-static __always_inline bool task_holds_sock(const struct sock *sk)
+static __always_inline bool task_holds_sock(const struct sock *sk, bool typed)
 {
-	return BPF_CORE_READ(sk, sk_lock.owned) != 0;
+	return TL_SK_READ(typed, sk, sk_lock.owned) != 0;
 }
 
 /*

@@ -14,11 +14,11 @@
  * socket then speaks for itself.
  */
 static __always_inline enum tl_attribution attribution_of(const struct sock *sk,
-							  const struct tl_task *owner)
+							  const struct tl_task *owner, bool typed)
 {
 	if (owner)
 		return TL_ATTR_OWNER;
-	return task_holds_sock(sk) ? TL_ATTR_TASK : TL_ATTR_SOCKET;
+	return task_holds_sock(sk, typed) ? TL_ATTR_TASK : TL_ATTR_SOCKET;
 }
 
 static __always_inline bool attributed_wanted(enum tl_attribution attr, const struct tl_task *owner,
@@ -66,19 +66,23 @@ static __always_inline void listener_started(const struct sock *sk, __u64 key, b
 
 /*
  * The catch-all for listens: a socket entering LISTEN while this task is in
- * no hooked listen path (listen() or inet_listen: pending_listen; io_uring:
- * in_uring_request) was put there by the kernel itself.  Reported now, with
+ * no hooked listen path (listen(): its saved syscall number, or
+ * pending_listen where the call was stashed; inet_listen: pending_listen;
+ * io_uring: in_uring_request) was put there by the kernel itself.  Reported now, with
  * what the socket holds (an in-kernel listener binds first).
  */
-static __always_inline void report_unhooked_listen(const struct sock *sk, __u64 key, __u16 hook)
+static __always_inline void report_unhooked_listen(const struct sock *sk, __u64 key, __u16 hook,
+						   bool typed)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct listener_info *l;
 	struct tl_sock s = {};
 
-	if (bpf_map_lookup_elem(&pending_listen, &id) || in_uring_request())
+	/* A listen() whose return hook reads its arguments stashed nothing. */
+	if ((args_at_exit() && in_bind_or_listen_syscall()) ||
+	    bpf_map_lookup_elem(&pending_listen, &id) || in_uring_request())
 		return;
-	read_sock(&s, sk);
+	read_sock(&s, sk, typed);
 	s.cookie = key == (__u64)sk ? 0 : key;
 	/* Its close needs the address after the port is released. */
 	l = bpf_map_lookup_elem(&listeners, &key);
@@ -93,7 +97,7 @@ static __always_inline void report_unhooked_listen(const struct sock *sk, __u64 
 
 /* A listener closing.  (LISTEN -> SYN_RECV is a child being cloned.) */
 static __always_inline void listener_closed(const struct sock *sk, struct tl_sock *s, __u64 key,
-					    __u16 hook)
+					    __u16 hook, bool typed)
 {
 	struct listener_info *l = bpf_map_lookup_elem(&listeners, &key);
 	const struct tl_task *owner = NULL;
@@ -110,8 +114,8 @@ static __always_inline void listener_closed(const struct sock *sk, struct tl_soc
 		}
 	}
 	/* A close runs in the closing process: the owner only if it does not. */
-	attr = task_holds_sock(sk) ? TL_ATTR_TASK : TL_ATTR_SOCKET;
-	if (attr != TL_ATTR_TASK) {
+	attr = task_holds_sock(sk, typed) ? TL_ATTR_TASK : TL_ATTR_SOCKET;
+	if (attr != TL_ATTR_TASK && trace_state) {
 		owner = bpf_map_lookup_elem(&listener_owners, &key);
 		if (owner)
 			attr = TL_ATTR_OWNER;
@@ -119,7 +123,8 @@ static __always_inline void listener_closed(const struct sock *sk, struct tl_soc
 	if (trace_close && sock_wanted(s) && attributed_wanted(attr, owner, sk))
 		emit(TL_EVENT_CLOSE, 0, hook, s, attr, owner, sk, lifetime, flags);
 	bpf_map_delete_elem(&listeners, &key);
-	bpf_map_delete_elem(&listener_owners, &key);
+	if (trace_state) /* owners are recorded (or seeded) only then */
+		bpf_map_delete_elem(&listener_owners, &key);
 }
 
 /*
@@ -162,7 +167,7 @@ static __always_inline struct conn_info *find_conn(const struct sock *sk, __u64 
 			__builtin_memset(&c->owner, 0, TL_TASK_OWNER_SIZE);
 	} else {
 		c->flags = TL_EVENT_ACTIVE_OPEN;
-		c->has_owner = task_holds_sock(sk);
+		c->has_owner = task_holds_sock(sk, typed);
 		if (c->has_owner)
 			read_owner(&c->owner);
 		else
@@ -192,15 +197,15 @@ static __always_inline void handle_state(const struct sock *sk, int oldstate, in
 		/* The listen event goes out when listen() returns; a socket
 		 * that got here any other way is reported now. */
 		if (oldstate == TCP_CLOSE)
-			report_unhooked_listen(sk, key, hook);
+			report_unhooked_listen(sk, key, hook, typed);
 		return;
 	}
-	read_sock(&s, sk);
+	read_sock(&s, sk, typed);
 	s.cookie = key == (__u64)sk ? 0 : key;
 	s.old_state = oldstate;
 	s.new_state = newstate;
 	if (oldstate == TCP_LISTEN && newstate == TCP_CLOSE) {
-		listener_closed(sk, &s, key, hook);
+		listener_closed(sk, &s, key, hook, typed);
 		return;
 	}
 
@@ -210,7 +215,7 @@ static __always_inline void handle_state(const struct sock *sk, int oldstate, in
 		if (c->has_owner)
 			owner = &c->owner;
 	}
-	attr = attribution_of(sk, owner);
+	attr = attribution_of(sk, owner, typed);
 	if (sock_wanted(&s) && attributed_wanted(attr, owner, sk))
 		emit(TL_EVENT_STATE, 0, hook, &s, attr, owner, sk, 0, flags);
 	if (newstate == TCP_CLOSE)
@@ -222,7 +227,7 @@ int BPF_PROG(tp_btf_state, const struct sock *sk, int oldstate, int newstate)
 {
 	/* Every TCP connection on the host passes here: leave on the
 	 * arguments alone before reading anything. */
-	if (!state_wanted(oldstate, newstate) || !is_tcp(read_sk_protocol(sk)))
+	if (!state_wanted(oldstate, newstate) || !is_tcp(read_sk_protocol(sk, true)))
 		return 0;
 	/* Only tracing programs may create a cookie; do it so close and the
 	 * snapshot (sock_diag creates cookies too) agree. */
@@ -234,7 +239,7 @@ int BPF_PROG(tp_btf_state, const struct sock *sk, int oldstate, int newstate)
 SEC("raw_tp/inet_sock_set_state")
 int BPF_PROG(raw_tp_state, const struct sock *sk, int oldstate, int newstate)
 {
-	if (!state_wanted(oldstate, newstate) || !is_tcp(read_sk_protocol(sk)))
+	if (!state_wanted(oldstate, newstate) || !is_tcp(read_sk_protocol(sk, false)))
 		return 0;
 	handle_state(sk, oldstate, newstate, 0, TL_HOOK_STATE_RAW_TP, false);
 	return 0;

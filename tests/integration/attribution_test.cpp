@@ -248,3 +248,34 @@ TEST_CASE("a listener in a podman container carries its container id and runtime
     INFO(snapshot.out() << snapshot.err());
     CHECK(found);
 }
+
+TEST_CASE("a process that binds and then execs another program that binds names each program at its own bind")
+{
+    TL_REQUIRE_BPF();
+    // The kernel keeps a process's executable and command line from its
+    // first event (issue 9): exec must replace them, the pid staying the same.
+    TracerProcess tracer({"-o", "json", "--no-snapshot", "--events", "bind"});
+    tracer.signal(SIGSTOP); // both binds reach userspace after the process is gone
+    const std::string perl_script =
+        "use Socket; socket(S, PF_INET, SOCK_STREAM, 0); "
+        "bind(S, pack_sockaddr_in(0, inet_aton('127.0.0.1'))) or die";
+    const std::string python_script =
+        "import os, socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); "
+        "os.execv('/usr/bin/perl', ['perl', '-e', \"" + perl_script + "\"])";
+    pid_t child = run_python(python_script);
+    REQUIRE(wait_child(child) == 0);
+    tracer.signal(SIGCONT);
+
+    auto bind_by = [&](const std::string &exe) {
+        return wait_for(tracer, [&](const Json &j) {
+            return j.value("/event/action"_json_pointer, "") == "socket-bind" &&
+                   j.value("/process/pid"_json_pointer, -1) == child &&
+                   j.value("/process/executable"_json_pointer, "") == exe;
+        });
+    };
+    Json first = bind_by(fs::canonical("/usr/bin/python3").filename().string());
+    CHECK(first["process"]["args"] == Json::array({"python3", "-c", python_script}));
+    Json second = bind_by(fs::canonical("/usr/bin/perl").filename().string());
+    CHECK(second["process"]["args"] == Json::array({"perl", "-e", perl_script}));
+    CHECK(second["process"]["name"] == "perl");
+}

@@ -359,6 +359,9 @@ bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook st
     if (s.pending_map_entries) {
         bpf_map__set_max_entries(skel_->maps.pending_bind, s.pending_map_entries);
         bpf_map__set_max_entries(skel_->maps.pending_listen, s.pending_map_entries);
+        // Sized for a test of those maps: the syscall hooks stash at entry
+        // too, as on kernels without bpf_task_pt_regs (issue 9).
+        ro->syscall_args_at_exit = false;
     }
     bpf_map__set_max_entries(skel_->maps.priority_events, priority_ringbuf_bytes(s.ringbuf_bytes));
     // fexit and kprobes on inet_* already report io_uring's calls.
