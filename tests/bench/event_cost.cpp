@@ -61,6 +61,7 @@ int main(int argc, char **argv)
     auto enricher = tl::make_attribution_enricher({4});
     auto format = tl::make_line_format(syslog ? "ecs" : format_name);
     std::size_t bytes = 0;
+    std::string line, message; // reused, as a sink reuses its buffer
     for (long i = 0; i < n; ++i) {
         raw.ts_ns = 1'000'000'000ull + static_cast<unsigned long long>(i);
         raw.sock.port = static_cast<__u16>(1024 + i % 60000);
@@ -69,12 +70,15 @@ int main(int argc, char **argv)
             return 1;
         event->sequence = static_cast<std::uint64_t>(i + 1);
         enricher->enrich(*event);
-        if (syslog)
-            bytes += tl::syslog_message(tl::syslog_header_for(*event, 3), tl::syslog_sd_for(*event),
-                                        format->event(*event))
-                         .size();
-        else
-            bytes += format->event(*event).size();
+        line.clear();
+        format->write_event(line, *event);
+        if (syslog) {
+            message.clear();
+            tl::append_syslog_event(message, *event, 3, line);
+            bytes += message.size();
+        } else {
+            bytes += line.size();
+        }
     }
     std::printf("events %ld\nbytes %zu\n", n, bytes);
     return 0;

@@ -18,9 +18,9 @@
 #include <nlohmann/json.hpp>
 
 #include "enrich/container_naming.hpp"
-#include "event_decode.hpp"
-#include "output/record_format.hpp"
-#include "output/syslog_message.hpp"
+#include "pipeline/event_decode.hpp"
+#include "pipeline/line_format.hpp"
+#include "format/syslog_message.hpp"
 
 namespace {
 
@@ -208,9 +208,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
             e.verdict = tl::PolicyVerdict{raw.sock.pad[0] & 8 ? "unexpected" : "expected", "rule-1", "high"};
     }
 
-    static const auto ecs = tl::make_record_format("ecs");
-    static const auto ocsf = tl::make_record_format("ocsf");
-    static const auto table = tl::make_record_format("table", tl::TableStyle{.color = false, .dates = true});
+    static const auto ecs = tl::make_line_format("ecs");
+    static const auto ocsf = tl::make_line_format("ocsf");
+    static const auto table = tl::make_line_format("table", tl::TableStyle{.color = false, .dates = true});
     std::string ecs_line = ecs->event(e);
     check_json(ecs_line, "ECS");
     check_json(ocsf->event(e), "OCSF");

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "event_decode.hpp"
+#include "pipeline/event_decode.hpp"
 
 namespace tl::golden {
 

@@ -17,9 +17,9 @@
 #include <sstream>
 
 #include "golden/golden_events.hpp"
-#include "output/host_metadata.hpp"
-#include "output/record_format.hpp"
-#include "output/syslog_message.hpp"
+#include "host/host_metadata.hpp"
+#include "pipeline/line_format.hpp"
+#include "format/syslog_message.hpp"
 
 using namespace tl;
 
@@ -100,7 +100,7 @@ void check_golden(const std::string &name, const std::string &rendered)
 
 std::string render(std::string_view format_name, TableStyle style = {})
 {
-    auto format = make_record_format(format_name, style);
+    auto format = make_line_format(format_name, style);
     std::string out = format->header();
     for (const auto &g : golden::golden_events())
         out += format->event(g.event);
@@ -111,14 +111,15 @@ std::string render(std::string_view format_name, TableStyle style = {})
 // As a syslog sink sends them (ECS as MSG, daemon facility), one per line.
 std::string render_syslog()
 {
-    auto ecs = make_record_format("ecs");
+    auto ecs = make_line_format("ecs");
     std::string out;
-    for (const auto &g : golden::golden_events())
-        out += syslog_message(syslog_header_for(g.event, 3), syslog_sd_for(g.event),
-                              ecs->event(g.event)) + "\n";
+    for (const auto &g : golden::golden_events()) {
+        append_syslog_event(out, g.event, 3, ecs->event(g.event));
+        out += '\n';
+    }
     auto report = golden::golden_drop_report();
-    out += syslog_message(syslog_header_for(report, 3), syslog_sd_for(report), ecs->drops(report)) +
-           "\n";
+    append_syslog_drops(out, report, 3, ecs->drops(report));
+    out += '\n';
     return out;
 }
 
