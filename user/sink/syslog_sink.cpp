@@ -227,6 +227,13 @@ std::string SyslogEncoder::encode(const Event &event) const
     return message;
 }
 
+std::string SyslogEncoder::encode(const Event &event, EventLines &lines) const
+{
+    std::string message;
+    append_syslog_event(message, event, facility_, lines.line(*format_));
+    return message;
+}
+
 std::string SyslogEncoder::encode(const DropReport &report) const
 {
     std::string message;
