@@ -177,7 +177,18 @@ void write_ecs_event(std::string &out, const Event &e)
             args.for_each([&](std::string_view a) { w.string(a); });
             w.end_array();
             w.number("args_count", args.size());
-            w.text("command_line", args.joined());
+            // Joined while escaping, without a joined copy.
+            w.key("command_line");
+            out += '"';
+            bool first = true;
+            args.for_each([&](std::string_view a) {
+                if (!first)
+                    out += ' ';
+                first = false;
+                append_json_text(out, a);
+            });
+            out += '"';
+            w.value_written();
         }
         if (p && !p->entity_id.empty())
             w.text("entity_id", p->entity_id);

@@ -1,5 +1,7 @@
 #include "format/json_writer.hpp"
 
+#include <cstring>
+
 #include "util/utf8.hpp"
 
 namespace tl {
@@ -21,7 +23,25 @@ constexpr bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"'
 
 void append_json_string(std::string &out, std::string_view text)
 {
+    std::size_t plain_run = 0;
+    while (plain_run < text.size() && plain(static_cast<unsigned char>(text[plain_run])))
+        ++plain_run;
+    if (plain_run == text.size()) { // the common case: nothing to escape
+        std::size_t at = out.size();
+        out.resize(at + text.size() + 2);
+        char *p = out.data() + at;
+        *p = '"';
+        std::memcpy(p + 1, text.data(), text.size());
+        p[text.size() + 1] = '"';
+        return;
+    }
     out += '"';
+    append_json_text(out, text);
+    out += '"';
+}
+
+void append_json_text(std::string &out, std::string_view text)
+{
     std::size_t i = 0;
     const std::size_t n = text.size();
     while (i < n) {
@@ -58,7 +78,6 @@ void append_json_string(std::string &out, std::string_view text)
             out.append(text.data() + i, step.length);
         i += step.length;
     }
-    out += '"';
 }
 
 void append_decimal(std::string &out, std::uint64_t value)

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -16,6 +17,8 @@ namespace tl {
 
 // `text` as a quoted JSON string, appended.
 void append_json_string(std::string &out, std::string_view text);
+// The same without the quotes (a string written in pieces).
+void append_json_text(std::string &out, std::string_view text);
 
 // Decimal, appended (no locale, no allocation).
 void append_decimal(std::string &out, std::uint64_t value);
@@ -40,10 +43,23 @@ public:
     // `name` is one of ours: plain ASCII, never escaped.
     void key(std::string_view name)
     {
-        separate();
-        out_ += '"';
-        out_ += name;
-        out_ += "\":";
+        char buf[64]; // our keys are short; a longer one takes the slow way
+        if (name.size() + 4 > sizeof buf) {
+            separate();
+            out_ += '"';
+            out_ += name;
+            out_ += "\":";
+        } else {
+            char *p = buf;
+            if (comma_)
+                *p++ = ',';
+            *p++ = '"';
+            std::memcpy(p, name.data(), name.size());
+            p += name.size();
+            *p++ = '"';
+            *p++ = ':';
+            out_.append(buf, static_cast<std::size_t>(p - buf));
+        }
         comma_ = false;
     }
 

@@ -38,9 +38,17 @@ void append_digits(std::string &out, std::int64_t value, int digits)
 
 void append_rfc3339_utc(std::string &out, std::int64_t wall_ns, int fraction_digits)
 {
-    thread_local SecondText cache;
+    // Two entries: an event's own time and its process's start alternate.
+    thread_local SecondText caches[2];
+    thread_local unsigned next = 0;
     std::int64_t secs = 0, nanos = 0;
     floor_split(wall_ns, 1'000'000'000, secs, nanos);
+    SecondText *hit = caches[0].second == secs ? &caches[0] : caches[1].second == secs ? &caches[1] : nullptr;
+    if (!hit) {
+        hit = &caches[next];
+        next ^= 1;
+    }
+    SecondText &cache = *hit;
     if (cache.second != secs) {
         time_t t = static_cast<time_t>(secs);
         struct tm tm {};

@@ -20,6 +20,21 @@ IpAddress ip_address(std::uint16_t family, const std::uint8_t (&bytes)[16])
     a.family = family;
     std::memcpy(a.bytes, bytes, sizeof a.bytes);
     const bool v6 = family == AF_INET6;
+    if (!v6) {
+        char *p = a.text_buffer;
+        for (int i = 0; i < 4; ++i) {
+            unsigned b = bytes[i];
+            if (b >= 100)
+                *p++ = static_cast<char>('0' + b / 100);
+            if (b >= 10)
+                *p++ = static_cast<char>('0' + b / 10 % 10);
+            *p++ = static_cast<char>('0' + b % 10);
+            if (i < 3)
+                *p++ = '.';
+        }
+        a.text_length = static_cast<std::uint8_t>(p - a.text_buffer);
+        return a;
+    }
     if (inet_ntop(v6 ? AF_INET6 : AF_INET, bytes, a.text_buffer, sizeof a.text_buffer))
         a.text_length = static_cast<std::uint8_t>(std::strlen(a.text_buffer));
     return a;
