@@ -215,6 +215,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     check_json(ecs_line, "ECS");
     check_json(ocsf->event(e), "OCSF");
     check_table(table->event(e));
-    check_syslog(tl::syslog_message(tl::syslog_header_for(e, 3), tl::syslog_sd_for(e), ecs_line));
+    std::string message; // as the syslog sink sends it
+    tl::append_syslog_event(message, e, 3, ecs_line);
+    check_syslog(message);
     return 0;
 }
