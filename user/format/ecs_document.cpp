@@ -1,47 +1,22 @@
 #include "format/ecs_document.hpp"
 
-#include <netinet/in.h>
-
+#include "format/json_fields.hpp"
+#include "format/json_writer.hpp"
+#include "format/time_text.hpp"
 #include "pipeline/event_decode.hpp"
-#include "host/host_metadata.hpp"
+#include "pipeline/event_model.hpp"
 #include "pipeline/event_text.hpp"
-#include "util/service_names.hpp"
 #include "pipeline/socket_facts.hpp"
 #include "util/text_escape.hpp"
+#include "util/utf8.hpp"
 
 namespace tl {
 
-using nlohmann::json;
-
-void set_valid_text(json &doc, std::initializer_list<const char *> path, std::string_view text,
-                    std::initializer_list<const char *> raw_at)
-{
-    bool replaced = false;
-    json *node = &doc;
-    std::string dotted;
-    for (const char *key : path) {
-        node = &(*node)[key];
-        dotted += (dotted.empty() ? "" : ".") + std::string(key);
-    }
-    *node = to_valid_utf8(text, &replaced);
-    if (!replaced)
-        return;
-    json *raw = &doc;
-    for (const char *key : raw_at)
-        raw = &(*raw)[key];
-    (*raw)[dotted + "_base64"] = base64_encode(text);
-}
-
-void set_text(json &doc, std::initializer_list<const char *> path, std::string_view text)
-{
-    set_valid_text(doc, path, text, {"trace_listen", "raw"});
-}
-
 namespace {
 
-std::string_view event_type(const Event &e)
+std::string_view event_type(EventKind kind)
 {
-    switch (e.kind) {
+    switch (kind) {
     case EventKind::Listen: return "start";
     case EventKind::Close: return "end";
     case EventKind::StateChange: return "connection";
@@ -49,295 +24,255 @@ std::string_view event_type(const Event &e)
     }
 }
 
-void add_process(json &doc, const Event &e)
+void timestamp(JsonWriter &w, std::string_view name, std::int64_t wall_ns)
 {
-    const tl_task &t = e.raw.task;
-    doc["trace_listen"]["attribution"] = attribution_name(t.flags);
-    if (!has_process(e) || (t.flags & TL_TASK_FROM_SOCKET)) {
-        // No process is known (kernel-owned, its holder's fds unreadable, or a
-        // softirq transition with no recorded owner): no process, user or group
-        // fields rather than an empty name and pid 0; what the socket itself
-        // tells, nothing forged.
-        doc["trace_listen"]["no_process"] = true;
-        doc["trace_listen"]["namespaces"] = {{"net", e.raw.sock.netns}};
-        if (t.flags & TL_TASK_FROM_SOCKET) {
-            doc["user"]["id"] = std::to_string(t.uid);
-            doc["trace_listen"]["cgroup_id"] = t.cgroup_id;
-        }
-        return;
-    }
-    doc["process"]["pid"] = t.pid;
-    doc["process"]["thread"]["id"] = t.tid;
-    set_text(doc, {"process", "name"}, c_field(t.comm, sizeof t.comm));
-    if (t.ppid) {
-        doc["process"]["parent"]["pid"] = t.ppid;
-        set_text(doc, {"process", "parent", "name"}, c_field(t.parent_comm, sizeof t.parent_comm));
-    }
-    std::string exe = process_executable(e);
-    if (!exe.empty())
-        set_text(doc, {"process", "executable"}, exe);
-    auto args = process_args(e);
-    if (!args.empty()) {
-        json list = json::array();
-        bool replaced_any = false;
-        for (const auto &a : args) {
-            bool replaced = false;
-            list.push_back(to_valid_utf8(a, &replaced));
-            replaced_any |= replaced;
-        }
-        doc["process"]["args"] = std::move(list);
-        doc["process"]["args_count"] = args.size();
-        set_text(doc, {"process", "command_line"}, join_command_line(args));
-        if (replaced_any) {
-            json raw = json::array();
-            for (const auto &a : args)
-                raw.push_back(base64_encode(a));
-            doc["trace_listen"]["raw"]["process.args_base64"] = std::move(raw);
-        }
-    }
-    if (t.flags & TL_TASK_ARGS_TRUNCATED && !(e.process && !e.process->args.empty()))
-        doc["trace_listen"]["truncated"].push_back("process.args");
-    doc["user"]["id"] = std::to_string(t.uid);
-    doc["group"]["id"] = std::to_string(t.gid);
-    if (t.loginuid != UINT32_MAX)
-        doc["trace_listen"]["audit"] = {{"login_uid", t.loginuid}, {"session_id", t.sessionid}};
-
-    if (const auto &p = e.process) {
-        if (p->start_wall_ns)
-            doc["process"]["start"] = rfc3339_utc_ns(p->start_wall_ns);
-        if (!p->entity_id.empty())
-            doc["process"]["entity_id"] = p->entity_id;
-        if (!p->user_name.empty())
-            set_text(doc, {"user", "name"}, p->user_name);
-        if (!p->group_name.empty())
-            set_text(doc, {"group", "name"}, p->group_name);
-        if (!p->ancestors.empty()) {
-            json chain = json::array();
-            for (const auto &a : p->ancestors) {
-                json item = {{"pid", a.pid}};
-                item["name"] = to_valid_utf8(a.name);
-                if (!a.executable.empty())
-                    item["executable"] = to_valid_utf8(a.executable);
-                chain.push_back(std::move(item));
-            }
-            doc["trace_listen"]["ancestors"] = std::move(chain);
-        }
-        doc["trace_listen"]["enrichment"] =
-            p->source == EnrichmentSource::Proc ? "proc" : "kernel";
-        if (!p->ancestors.empty() && p->ancestors.front().pid == t.ppid &&
-            !p->ancestors.front().executable.empty())
-            set_text(doc, {"process", "parent", "executable"}, p->ancestors.front().executable);
-    } else {
-        doc["trace_listen"]["enrichment"] = "kernel";
-    }
-    // The process was gone before /proc could be read: say which fields are
-    // only what the kernel captured (executable basename, cut command line).
-    if (t.pid && (!e.process || e.process->source == EnrichmentSource::Kernel)) {
-        json kernel_only = json::array();
-        if (doc["process"].contains("executable"))
-            kernel_only.push_back("process.executable");
-        if (doc["process"].contains("args"))
-            kernel_only.insert(kernel_only.end(), {"process.args", "process.command_line"});
-        doc["trace_listen"]["kernel_only_fields"] = std::move(kernel_only);
-    }
-    // Snapshot: every other process holding the same socket (forked servers).
-    if (!e.extra_holders.empty()) {
-        json holders = json::array();
-        for (const auto &h : e.extra_holders) {
-            json item = {{"pid", h.task.pid}};
-            item["name"] = to_valid_utf8(c_field(h.task.comm, sizeof h.task.comm));
-            if (h.process && !h.process->executable.empty())
-                item["executable"] = to_valid_utf8(h.process->executable);
-            if (h.process && !h.process->entity_id.empty())
-                item["entity_id"] = h.process->entity_id;
-            holders.push_back(std::move(item));
-        }
-        doc["trace_listen"]["other_holders"] = std::move(holders);
-    }
-    doc["trace_listen"]["namespaces"] = {{"net", e.raw.sock.netns},
-                                         {"pid", t.pidns},
-                                         {"mnt", t.mntns}};
-    doc["trace_listen"]["cgroup_id"] = t.cgroup_id;
-    std::string_view leaf = c_field(t.cgroup_name, sizeof t.cgroup_name);
-    if (!leaf.empty())
-        set_text(doc, {"trace_listen", "cgroup_name"}, leaf);
+    w.key(name);
+    std::string &out = w.buffer();
+    out += '"';
+    append_rfc3339_utc(out, wall_ns);
+    out += '"';
+    w.value_written();
 }
 
-void add_container(json &doc, const Event &e)
+void endpoint(JsonWriter &w, std::string_view name, const IpAddress &ip, std::uint16_t port)
 {
-    const auto &c = e.container;
-    if (!c)
-        return;
-    if (!c->id.empty()) {
-        doc["container"]["id"] = c->id;
-        if (!c->runtime.empty())
-            doc["container"]["runtime"] = c->runtime;
-    }
-    if (!c->pod_uid.empty()) {
-        doc["orchestrator"]["type"] = "kubernetes";
-        doc["orchestrator"]["resource"] = {{"type", "pod"}, {"id", c->pod_uid}};
-    }
-    if (!c->systemd_unit.empty())
-        doc["trace_listen"]["systemd_unit"] = c->systemd_unit;
-    if (!c->cgroup_path.empty())
-        set_text(doc, {"trace_listen", "cgroup_path"}, c->cgroup_path);
+    w.object(name);
+    w.text("ip", ip.text());
+    w.number("port", port);
+    w.end_object();
 }
 
-void add_network(json &doc, const Event &e)
+void add_host_raw(RawOriginals &raw)
 {
-    const tl_sock &s = e.raw.sock;
-    doc["network"]["transport"] = transport_name(s.protocol, s.type);
-    doc["network"]["type"] = family_name(s.family);
-    if (s.protocol)
-        doc["network"]["iana_number"] = std::to_string(s.protocol);
-    // The local end is the server, except on a connection this host opened.
-    const bool outgoing = e.raw.flags & TL_EVENT_ACTIVE_OPEN;
-    const char *local = outgoing ? "client" : "server";
-    const char *remote = outgoing ? "server" : "client";
-    doc[local]["ip"] = address_text(s.family, s.addr);
-    doc[local]["port"] = s.port;
-    if (e.raw.flags & TL_EVENT_HAS_PEER && s.peer_port) {
-        doc[remote]["ip"] = address_text(s.family, s.peer_addr);
-        doc[remote]["port"] = s.peer_port;
-    }
-    if (e.raw.flags & (TL_EVENT_ACTIVE_OPEN | TL_EVENT_PASSIVE_OPEN))
-        doc["network"]["direction"] = outgoing ? "egress" : "ingress";
-
-    json &tl = doc["trace_listen"];
-    if (s.cookie)
-        tl["socket_cookie"] = s.cookie;
-    tl["netns"] = s.netns;
-    if (e.kind == EventKind::Bind) {
-        tl["requested_port"] = s.req_port;
-        if (s.req_family == AF_INET || s.req_family == AF_INET6)
-            tl["requested_ip"] = address_text(s.req_family, s.req_addr);
-    }
-    if (has_backlog(e))
-        tl["backlog"] = s.backlog;
-    if (e.kind == EventKind::Close && (e.raw.flags & TL_EVENT_LIFETIME_KNOWN))
-        tl["lifetime_ns"] = e.raw.lifetime_ns;
-    if (e.kind == EventKind::StateChange) {
-        tl["old_state"] = tcp_state_name(s.old_state);
-        tl["new_state"] = tcp_state_name(s.new_state);
-    }
-    tl["options"] = option_names(s.options);
-    if (std::string service = system_service_names().name_of(s.port, transport_name(s.protocol, s.type));
-        !service.empty())
-        tl["service"] = service;
-    tl["exposure"] = exposure_name(exposure_of(s.family, s.addr));
-    tl["dual_stack"] = is_dual_stack(s);
-    if (s.bound_dev_if)
-        tl["bound_device"] = s.bound_dev_if;
-    tl["hook"] = hook_name(e.raw.hook);
-    if (std::string_view via = via_name(e.raw.via); !via.empty())
-        tl["via"] = via;
-}
-
-// Who reports: the same on every document, so a SIEM can tell hosts, reboots
-// (host.boot.id) and agent restarts (agent.ephemeral_id) apart.
-void add_reporter(json &doc)
-{
-    doc["ecs"]["version"] = "8.11.0";
-    const HostMetadata &h = host_metadata();
-    set_text(doc, {"host", "name"}, h.hostname);
-    set_text(doc, {"host", "hostname"}, h.hostname);
-    if (!h.id.empty())
-        doc["host"]["id"] = h.id;
-    if (!h.boot_id.empty())
-        doc["host"]["boot"]["id"] = h.boot_id;
-    doc["host"]["architecture"] = h.architecture;
-    doc["host"]["os"] = {{"type", "linux"}, {"kernel", h.kernel}};
-    if (!h.os_name.empty())
-        set_text(doc, {"host", "os", "name"}, h.os_name);
-    if (!h.os_version.empty())
-        set_text(doc, {"host", "os", "version"}, h.os_version);
-    if (!h.os_family.empty())
-        set_text(doc, {"host", "os", "family"}, h.os_family);
-    const AgentMetadata &a = agent_metadata();
-    doc["agent"] = {{"name", a.name}, {"type", a.type}, {"version", a.version}};
-    if (!a.id.empty())
-        doc["agent"]["id"] = a.id;
-    if (!a.ephemeral_id.empty())
-        doc["agent"]["ephemeral_id"] = a.ephemeral_id;
-}
-
-// A listener is the destination of the connections it will accept: mirror
-// server.* so rules written against destination.* match, and list every IP
-// in related.ip for pivoting.
-// An outgoing connection whose peer is unknown (a damaged or crafted record)
-// has no server.*: then no destination.* either.
-void add_destination_and_related(json &doc)
-{
-    json related = json::array();
-    if (doc.contains("server")) {
-        json server = doc["server"];
-        doc["destination"] = {{"ip", server["ip"]}, {"port", server["port"]}};
-        related.push_back(server["ip"]);
-    }
-    if (doc.contains("client") && (related.empty() || doc["client"]["ip"] != related[0]))
-        related.push_back(doc["client"]["ip"]);
-    doc["related"]["ip"] = std::move(related);
+    for (const auto &[key, bytes] : reporter_json().ecs_host_raw)
+        raw.add(key, std::string_view(bytes));
 }
 
 } // namespace
 
-json ecs_document(const Event &e)
+void write_ecs_event(std::string &out, const Event &e)
 {
-    json doc;
-    doc["@timestamp"] = rfc3339_utc_ns(e.wall_time_ns);
-    doc["event"] = {{"kind", "event"},
-                    {"category", json::array({"network"})},
-                    {"type", json::array({event_type(e)})},
-                    {"action", event_action(e.kind)},
-                    {"outcome", e.raw.error ? "failure" : "success"},
-                    {"module", "trace_listen"},
-                    {"dataset", "trace_listen"},
-                    {"sequence", e.sequence}};
+    const EventModel &m = model_of(e);
+    const SocketModel &s = m.socket;
+    const tl_task &t = e.raw.task;
+    const ProcessDetails *p = e.process.get();
+    const ContainerDetails *c = e.container.get();
+    const ReporterJson &reporter = reporter_json();
+    const bool with_process = has_process(e) && !(t.flags & TL_TASK_FROM_SOCKET);
+
+    // The local end is the server, except on a connection this host opened.
+    const bool has_server = !s.outgoing || s.peer_known;
+    const bool has_client = s.outgoing || s.peer_known;
+    const IpAddress &server_ip = s.outgoing ? s.peer : s.local;
+    const std::uint16_t server_port = s.outgoing ? s.peer_port : s.port;
+    const IpAddress &client_ip = s.outgoing ? s.local : s.peer;
+    const std::uint16_t client_port = s.outgoing ? s.port : s.peer_port;
+
+    // Texts a process chose; the originals of those that are not valid
+    // UTF-8 go under trace_listen.raw, which is written before some of them.
+    RawOriginals raw;
+    const std::string_view comm = c_field(t.comm, sizeof t.comm);
+    const std::string_view parent_comm = c_field(t.parent_comm, sizeof t.parent_comm);
+    const bool exe_from_proc = p && !p->executable.empty();
+    const std::string_view exe = exe_from_proc ? std::string_view(p->executable) : c_field(t.exe, sizeof t.exe);
+    const ArgList args(e);
+    const Ancestor *parent = p && !p->ancestors.empty() && p->ancestors.front().pid == t.ppid &&
+                                     !p->ancestors.front().executable.empty()
+                                 ? &p->ancestors.front()
+                                 : nullptr;
+    if (e.raw.error && !e.holder_hint.empty())
+        check_text(raw, "error.message_base64", e.holder_hint);
+    if (with_process) {
+        if (p && !p->group_name.empty())
+            check_text(raw, "group.name_base64", p->group_name);
+        if (m.task.comm_invalid)
+            raw.add("process.name_base64", comm);
+        if (t.ppid && m.task.parent_comm_invalid)
+            raw.add("process.parent.name_base64", parent_comm);
+        if (!exe.empty()) {
+            if (exe_from_proc)
+                check_text(raw, "process.executable_base64", exe);
+            else if (m.task.exe_invalid)
+                raw.add("process.executable_base64", exe);
+        }
+        if (!args.empty() && args.any_invalid()) {
+            raw.add_args("process.args_base64", args);
+            raw.add("process.command_line_base64", args.joined());
+        }
+        if (parent)
+            check_text(raw, "process.parent.executable_base64", parent->executable);
+        if (p && !p->user_name.empty())
+            check_text(raw, "user.name_base64", p->user_name);
+    }
+    if (c && !c->cgroup_path.empty())
+        check_text(raw, "trace_listen.cgroup_path_base64", c->cgroup_path);
+    add_host_raw(raw);
+
+    JsonWriter w(out);
+    w.begin_object();
+    timestamp(w, "@timestamp", e.wall_time_ns);
+    w.fragment("agent", reporter.ecs_agent);
+    if (has_client)
+        endpoint(w, "client", client_ip, client_port);
+    if (c && !c->id.empty()) {
+        w.object("container");
+        w.text("id", c->id);
+        if (!c->runtime.empty())
+            w.text("runtime", c->runtime);
+        w.end_object();
+    }
+    // A listener is the destination of the connections it will accept:
+    // server.* mirrored so rules written against destination.* match.
+    if (has_server)
+        endpoint(w, "destination", server_ip, server_port);
+    w.fragment("ecs", R"({"version":"8.11.0"})");
     if (e.raw.error) {
-        doc["event"]["type"].push_back("error");
-        doc["error"]["code"] = errno_name(e.raw.error);
+        w.object("error");
+        w.text("code", errno_name(e.raw.error));
         if (!e.holder_hint.empty())
-            set_text(doc, {"error", "message"}, e.holder_hint);
+            w.text("message", e.holder_hint);
+        w.end_object();
     }
-    add_network(doc, e);
-    add_process(doc, e);
-    add_container(doc, e);
-    add_destination_and_related(doc);
-    add_reporter(doc);
-    if (e.verdict) {
-        doc["trace_listen"]["policy"] = {{"verdict", e.verdict->verdict},
-                                         {"rule_id", e.verdict->rule_id},
-                                         {"severity", e.verdict->severity}};
+    w.object("event");
+    w.text("action", event_action(e.kind));
+    w.members(R"("category":["network"],"dataset":"trace_listen","kind":"event","module":"trace_listen")");
+    w.text("outcome", e.raw.error ? "failure" : "success");
+    w.number("sequence", e.sequence);
+    w.array("type");
+    w.string(event_type(e.kind));
+    if (e.raw.error)
+        w.string("error");
+    w.end_array();
+    w.end_object();
+    if (with_process) {
+        w.object("group");
+        w.quoted_decimal("id", t.gid);
+        if (p && !p->group_name.empty())
+            w.text("name", p->group_name);
+        w.end_object();
     }
-    return doc;
+    w.fragment("host", reporter.ecs_host);
+    w.object("network");
+    if (s.outgoing || s.accepted)
+        w.text("direction", s.outgoing ? "egress" : "ingress");
+    if (e.raw.sock.protocol) {
+        w.quoted_decimal("iana_number", e.raw.sock.protocol);
+    }
+    w.text("transport", s.transport);
+    w.text("type", s.family);
+    w.end_object();
+    if (c && !c->pod_uid.empty()) {
+        w.object("orchestrator");
+        w.object("resource");
+        w.text("id", c->pod_uid);
+        w.text("type", "pod");
+        w.end_object();
+        w.text("type", "kubernetes");
+        w.end_object();
+    }
+    if (with_process) {
+        w.object("process");
+        if (!args.empty()) {
+            w.array("args");
+            args.for_each([&](std::string_view a) { w.string(a); });
+            w.end_array();
+            w.number("args_count", args.size());
+            // Joined while escaping, without a joined copy.
+            w.key("command_line");
+            out += '"';
+            bool first = true;
+            args.for_each([&](std::string_view a) {
+                if (!first)
+                    out += ' ';
+                first = false;
+                append_json_text(out, a);
+            });
+            out += '"';
+            w.value_written();
+        }
+        if (p && !p->entity_id.empty())
+            w.text("entity_id", p->entity_id);
+        if (!exe.empty())
+            w.text("executable", exe);
+        w.text("name", comm);
+        if (t.ppid || parent) {
+            w.object("parent");
+            if (parent)
+                w.text("executable", parent->executable);
+            if (t.ppid) {
+                w.text("name", parent_comm);
+                w.number("pid", t.ppid);
+            }
+            w.end_object();
+        }
+        w.number("pid", t.pid);
+        if (p && p->start_wall_ns)
+            timestamp(w, "start", p->start_wall_ns);
+        w.object("thread");
+        w.number("id", t.tid);
+        w.end_object();
+        w.end_object();
+    }
+    // Every IP for pivoting.
+    w.object("related");
+    w.array("ip");
+    if (has_server)
+        w.string(server_ip.text());
+    if (has_client && (!has_server || !client_ip.same_as(server_ip)))
+        w.string(client_ip.text());
+    w.end_array();
+    w.end_object();
+    if (has_server)
+        endpoint(w, "server", server_ip, server_port);
+    write_extension(w, e, ExtensionFor::Ecs, &raw);
+    if (with_process || (t.flags & TL_TASK_FROM_SOCKET)) {
+        w.object("user");
+        w.quoted_decimal("id", t.uid);
+        if (with_process && p && !p->user_name.empty())
+            w.text("name", p->user_name);
+        w.end_object();
+    }
+    w.end_object();
+    out += '\n';
 }
 
-json drops_by_class(const DropReport &r)
+void write_ecs_drops(std::string &out, const DropReport &r)
 {
-    json by_class = json::object();
-    for (unsigned c = 0; c < TL_CLASS_COUNT; ++c)
-        by_class[std::string(ring_class_name(c))] = r.dropped_by_class[c];
-    return by_class;
+    const ReporterJson &reporter = reporter_json();
+    JsonWriter w(out);
+    w.begin_object();
+    timestamp(w, "@timestamp", r.wall_time_ns);
+    w.fragment("agent", reporter.ecs_agent);
+    w.fragment("ecs", R"({"version":"8.11.0"})");
+    w.object("event");
+    w.members(R"("action":"events-dropped","category":["host"],"dataset":"trace_listen","kind":"metric","module":"trace_listen")");
+    w.number("sequence", r.sequence);
+    w.members(R"("type":["info"])");
+    w.end_object();
+    w.fragment("host", reporter.ecs_host);
+    w.object("trace_listen");
+    write_drop_counts(w, r);
+    RawOriginals raw;
+    add_host_raw(raw);
+    if (!raw.empty())
+        raw.write(w, "raw");
+    w.end_object();
+    w.end_object();
+    out += '\n';
 }
 
-json ecs_drop_document(const DropReport &r)
+nlohmann::json ecs_document(const Event &event)
 {
-    json doc;
-    doc["@timestamp"] = rfc3339_utc_ns(r.wall_time_ns);
-    doc["event"] = {{"kind", "metric"},
-                    {"category", json::array({"host"})},
-                    {"type", json::array({"info"})},
-                    {"action", "events-dropped"},
-                    {"module", "trace_listen"},
-                    {"dataset", "trace_listen"},
-                    {"sequence", r.sequence}};
-    add_reporter(doc);
-    doc["trace_listen"]["drops"] = {{"ringbuf_total", r.total},
-                                    {"ringbuf_per_cpu", r.per_cpu},
-                                    {"ringbuf_by_class", drops_by_class(r)},
-                                    {"userspace_total", r.userspace_dropped},
-                                    {"kernel_maps_total", r.kernel_map_dropped}};
-    return doc;
+    std::string line;
+    write_ecs_event(line, event);
+    return nlohmann::json::parse(line);
+}
+
+nlohmann::json ecs_drop_document(const DropReport &report)
+{
+    std::string line;
+    write_ecs_drops(line, report);
+    return nlohmann::json::parse(line);
 }
 
 } // namespace tl

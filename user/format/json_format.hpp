@@ -1,19 +1,19 @@
 // One ECS JSON document per line.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
+#include "format/ecs_document.hpp"
 #include "pipeline/line_format.hpp"
 
 namespace tl {
 
-// One document as one line that is safe for files, pipes and terminals.
-std::string json_line(const nlohmann::json &doc);
-
 class JsonFormat final : public LineFormat {
 public:
-    std::string event(const Event &event) const override;
-    std::string drops(const DropReport &report) const override;
+    JsonFormat() : LineFormat("ecs") {}
+    void write_event(std::string &out, const Event &event) const override { write_ecs_event(out, event); }
+    void write_drops(std::string &out, const DropReport &report) const override
+    {
+        write_ecs_drops(out, report);
+    }
 };
 
 } // namespace tl

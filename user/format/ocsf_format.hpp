@@ -1,5 +1,5 @@
-// One OCSF 1.1 document per line: Network Activity (class_uid 4001) for
-// socket events, a Base Event for drop reports.
+// One OCSF document per line: Network Activity (class_uid 4001) for socket
+// events, a Base Event for drop reports.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -8,12 +8,20 @@
 
 namespace tl {
 
+void write_ocsf_event(std::string &out, const Event &event);
+void write_ocsf_drops(std::string &out, const DropReport &report);
+
 class OcsfFormat final : public LineFormat {
 public:
-    std::string event(const Event &event) const override;
-    std::string drops(const DropReport &report) const override;
+    OcsfFormat() : LineFormat("ocsf") {}
+    void write_event(std::string &out, const Event &event) const override { write_ocsf_event(out, event); }
+    void write_drops(std::string &out, const DropReport &report) const override
+    {
+        write_ocsf_drops(out, report);
+    }
 };
 
+// The line parsed back, for tests.
 nlohmann::json ocsf_document(const Event &event);
 nlohmann::json ocsf_drop_document(const DropReport &report);
 

@@ -7,10 +7,14 @@
 
 #include <fmt/format.h>
 
-#include "pipeline/event_text.hpp"
+#include "format/json_writer.hpp"
+#include "format/time_text.hpp"
 #include "host/host_metadata.hpp"
+#include "pipeline/event_decode.hpp"
+#include "pipeline/event_text.hpp"
 #include "pipeline/socket_facts.hpp"
 #include "util/text_escape.hpp"
+#include "util/utf8.hpp"
 
 namespace tl {
 
@@ -173,6 +177,150 @@ std::vector<SyslogElement> syslog_sd_for(const DropReport &r)
                       {"userspace_total", std::to_string(r.userspace_dropped)},
                       {"kernel_maps_total", std::to_string(r.kernel_map_dropped)}}};
     return {origin(), meta(r.sequence), std::move(ev)};
+}
+
+
+namespace {
+
+// PARAM-VALUE (RFC 5424 6.3.3) straight into `out`: as syslog_param_value.
+void append_param_value(std::string &out, std::string_view text)
+{
+    static constexpr char hex[] = "0123456789abcdef";
+    auto escaped_hex = [&](unsigned char b) {
+        char esc[5] = {'\\', '\\', 'x', hex[b >> 4], hex[b & 15]};
+        out.append(esc, 5);
+    };
+    for (std::size_t i = 0; i < text.size();) {
+        auto b = static_cast<unsigned char>(text[i]);
+        if (b >= 0x20 && b < 0x7F) {
+            switch (b) {
+            case '\\': out += "\\\\\\\\"; break; // terminal "\\", each escaped
+            case '"': out += "\\\""; break;
+            case ']': out += "\\]"; break;
+            default: out += static_cast<char>(b); break;
+            }
+            ++i;
+            continue;
+        }
+        Utf8Step step = utf8_step(text, i);
+        if (!step.valid) {
+            out += "\xEF\xBF\xBD";
+        } else if (step.cp == '\n') {
+            out += "\\\\n";
+        } else if (step.cp == '\t') {
+            out += "\\\\t";
+        } else if (step.cp == '\r') {
+            out += "\\\\r";
+        } else if (step.cp < 0x20 || step.cp == 0x7F || (step.cp >= 0x80 && step.cp < 0xA0)) {
+            for (std::size_t k = 0; k < step.length; ++k)
+                escaped_hex(static_cast<unsigned char>(text[i + k]));
+        } else {
+            out.append(text.data() + i, step.length);
+        }
+        i += step.length;
+    }
+}
+
+void param(std::string &out, std::string_view name, std::string_view value)
+{
+    out += ' ';
+    out += name;
+    out += "=\"";
+    append_param_value(out, value);
+    out += '"';
+}
+
+void number_param(std::string &out, std::string_view name, std::uint64_t value)
+{
+    out += ' ';
+    out += name;
+    out += "=\"";
+    append_decimal(out, value);
+    out += '"';
+}
+
+// "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID " and the constant
+// [origin ...] element.
+void append_head(std::string &out, int facility, SyslogSeverity severity, std::int64_t wall_ns,
+                 std::string_view msgid, std::uint64_t sequence)
+{
+    static const std::string host = syslog_header_field(host_metadata().hostname, 255);
+    static const std::string origin = "[origin software=\"trace-listen\" swVersion=\"" +
+                                      syslog_param_value(agent_metadata().version) + "\"]";
+    out += '<';
+    append_decimal(out, static_cast<std::uint64_t>(facility * 8 + static_cast<int>(severity)));
+    out += ">1 ";
+    append_rfc3339_utc(out, wall_ns, 6); // RFC 5424 allows at most 6 fractional digits
+    out += ' ';
+    out += host;
+    out += " trace-listen ";
+    append_decimal(out, static_cast<std::uint64_t>(getpid()));
+    out += ' ';
+    out += syslog_header_field(msgid, 32);
+    out += ' ';
+    out += origin;
+    // RFC 5424 7.3.1: sequenceId runs 1..2147483647.
+    out += "[meta";
+    number_param(out, "sequenceId", sequence ? (sequence - 1) % 2147483647 + 1 : 1);
+    out += ']';
+}
+
+void append_msg(std::string &out, std::string_view msg)
+{
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == '\r'))
+        msg.remove_suffix(1);
+    if (!msg.empty()) {
+        out += ' ';
+        out += msg;
+    }
+}
+
+} // namespace
+
+void append_syslog_event(std::string &out, const Event &e, int facility, std::string_view msg)
+{
+    const SocketModel &s = model_of(e).socket;
+    const tl_task &t = e.raw.task;
+    SyslogSeverity severity = e.raw.error ? SyslogSeverity::Warning
+                              : (e.verdict && e.verdict->verdict != "expected") ? SyslogSeverity::Notice
+                                                                                : SyslogSeverity::Informational;
+    std::string_view action = event_action(e.kind);
+    append_head(out, facility, severity, e.wall_time_ns, action, e.sequence);
+    out += '[';
+    out += event_sd_id;
+    param(out, "action", action);
+    param(out, "outcome", e.raw.error ? "failure" : "success");
+    number_param(out, "pid", t.pid);
+    param(out, "comm", c_field(t.comm, sizeof t.comm));
+    param(out, "transport", s.transport);
+    param(out, "ip", s.local.text());
+    number_param(out, "port", s.port);
+    param(out, "exposure", exposure_name(s.exposure));
+    if (e.raw.error)
+        param(out, "error", errno_name(e.raw.error));
+    if (!s.via.empty())
+        param(out, "via", s.via);
+    if (e.container && !e.container->id.empty())
+        param(out, "container", e.container->id);
+    if (e.verdict)
+        param(out, "verdict", e.verdict->verdict);
+    out += ']';
+    append_msg(out, msg);
+}
+
+void append_syslog_drops(std::string &out, const DropReport &r, int facility, std::string_view msg)
+{
+    append_head(out, facility, SyslogSeverity::Warning, r.wall_time_ns, "events-dropped", r.sequence);
+    out += '[';
+    out += event_sd_id;
+    param(out, "action", "events-dropped");
+    number_param(out, "ringbuf_total", r.total);
+    number_param(out, "ringbuf_priority", r.dropped_by_class[TL_CLASS_PRIORITY]);
+    number_param(out, "ringbuf_routine", r.dropped_by_class[TL_CLASS_ROUTINE]);
+    number_param(out, "userspace_total", r.userspace_dropped);
+    number_param(out, "kernel_maps_total", r.kernel_map_dropped);
+    out += ']';
+    append_msg(out, msg);
 }
 
 } // namespace tl

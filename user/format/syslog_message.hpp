@@ -57,4 +57,9 @@ SyslogHeader syslog_header_for(const DropReport &report, int facility);
 std::vector<SyslogElement> syslog_sd_for(const Event &event);
 std::vector<SyslogElement> syslog_sd_for(const DropReport &report);
 
+// The same message written straight into `out` (no framing, no newline):
+// what the syslog sink sends, `msg` being the line in the sink's format.
+void append_syslog_event(std::string &out, const Event &event, int facility, std::string_view msg);
+void append_syslog_drops(std::string &out, const DropReport &report, int facility, std::string_view msg);
+
 } // namespace tl

@@ -6,17 +6,20 @@
 #include <ctime>
 #include <cwchar>
 #include <locale.h>
-#include <optional>
 #include <wchar.h>
 
 #include <fmt/color.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "format/json_writer.hpp"
+#include "format/time_text.hpp"
+#include "pipeline/event_decode.hpp"
+#include "pipeline/event_model.hpp"
 #include "pipeline/event_text.hpp"
-#include "util/service_names.hpp"
 #include "pipeline/socket_facts.hpp"
 #include "util/text_escape.hpp"
+#include "util/utf8.hpp"
 
 namespace tl {
 
@@ -25,18 +28,6 @@ namespace {
 // Column widths in terminal cells, in order: TIME (without date) EVENT PID
 // PPID COMM CONTAINER PROTO ADDRESS PORT EXPOSURE; DETAIL takes the rest.
 constexpr std::size_t time_width = 12, date_time_width = 23;
-
-std::string local_time(std::int64_t wall_ns, bool with_date)
-{
-    time_t secs = static_cast<time_t>(wall_ns / 1'000'000'000);
-    struct tm tm {};
-    localtime_r(&secs, &tm);
-    char buf[48];
-    std::size_t n = strftime(buf, sizeof buf, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
-    snprintf(buf + n, sizeof buf - n, ".%03d",
-             static_cast<int>((wall_ns / 1'000'000) % 1000));
-    return buf;
-}
 
 // "TIME(UTC)": rows are local time, so the header says which zone.
 std::string time_title(bool with_date)
@@ -81,19 +72,79 @@ std::string fit(const std::string &text, std::size_t width)
 
 enum class Align { Left, Right };
 
-// `text` padded to `width` cells, then coloured: escape sequences never
-// count towards the width.
-std::string cell(std::string_view text, std::size_t width, Align align = Align::Left,
-                  std::optional<fmt::text_style> style = std::nullopt)
+// An ANSI style as the bytes before and after the text it colours.
+struct Colour {
+    std::string on, off;
+    explicit Colour(fmt::text_style style)
+    {
+        std::string sample = fmt::format(style, "{}", "\x01");
+        auto at = sample.find('\x01');
+        on = sample.substr(0, at);
+        off = sample.substr(at + 1);
+    }
+};
+
+const Colour &failure_colour()
 {
-    std::size_t w = display_width(text);
-    std::string pad(width > w ? width - w : 0, ' ');
-    std::string shown = style ? fmt::format(*style, "{}", text) : std::string(text);
-    return align == Align::Left ? shown + pad : pad + shown;
+    static const Colour c(fmt::fg(fmt::terminal_color::bright_red) | fmt::emphasis::bold);
+    return c;
+}
+const Colour &exposed_colour()
+{
+    static const Colour c(fmt::fg(fmt::terminal_color::yellow) | fmt::emphasis::bold);
+    return c;
 }
 
-fmt::text_style failure_style() { return fmt::fg(fmt::terminal_color::bright_red) | fmt::emphasis::bold; }
-fmt::text_style exposed_style() { return fmt::fg(fmt::terminal_color::yellow) | fmt::emphasis::bold; }
+// One row being written: cells padded to their width, then coloured (escape
+// sequences never count towards the width), separated by one space.
+class Row {
+public:
+    explicit Row(std::string &out) : out_(out) {}
+    void cell(std::string_view text, std::size_t width, Align align = Align::Left,
+              const Colour *colour = nullptr)
+    {
+        if (!first_)
+            out_ += ' ';
+        first_ = false;
+        std::size_t w = display_width(text);
+        std::size_t pad = width > w ? width - w : 0;
+        if (align == Align::Right)
+            out_.append(pad, ' ');
+        if (colour)
+            out_ += colour->on;
+        out_ += text;
+        if (colour)
+            out_ += colour->off;
+        if (align == Align::Left)
+            out_.append(pad, ' ');
+    }
+    void number(std::uint64_t value, std::size_t width)
+    {
+        char buf[24];
+        char *end = buf + sizeof buf, *p = end;
+        do {
+            *--p = static_cast<char>('0' + value % 10);
+            value /= 10;
+        } while (value);
+        cell(std::string_view(p, static_cast<std::size_t>(end - p)), width, Align::Right);
+    }
+    void end() { out_ += '\n'; }
+
+private:
+    std::string &out_;
+    bool first_ = true;
+};
+
+// Printable ASCII without '\\': shown as it is.
+bool plain_ascii(std::string_view text)
+{
+    for (char ch : text) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c >= 0x7F || c == '\\')
+            return false;
+    }
+    return true;
+}
 
 std::string lifetime_text(std::uint64_t ns)
 {
@@ -104,19 +155,17 @@ std::string lifetime_text(std::uint64_t ns)
     return fmt::format("{:.1f}s", ns / 1e9);
 }
 
-// One row; `cells` are already padded.
-std::string row(const std::vector<std::string> &cells)
-{
-    std::string line;
-    for (const auto &c : cells)
-        line += (line.empty() ? "" : " ") + c;
-    return line + "\n";
-}
-
 } // namespace
 
 std::size_t display_width(std::string_view text)
 {
+    if (is_ascii(text)) {
+        // Printable ASCII is one cell a character; controls take none.
+        std::size_t width = 0;
+        for (char c : text)
+            width += (static_cast<unsigned char>(c) >= 0x20 && c != 0x7F) ? 1 : 0;
+        return width;
+    }
     locale_t previous = uselocale(utf8_locale());
     std::mbstate_t state{};
     std::size_t width = 0;
@@ -144,89 +193,127 @@ std::size_t display_width(std::string_view text)
 
 std::string TableFormat::header() const
 {
-    return row({cell(time_title(style_.dates), style_.dates ? date_time_width : time_width),
-                cell("EVENT", 8), cell("PID", 7, Align::Right), cell("PPID", 7, Align::Right),
-                cell("COMM", 16), cell("CONTAINER", 12), cell("PROTO", 5), cell("ADDRESS", 15),
-                cell("PORT", 5, Align::Right), cell("EXPOSURE", 14), "DETAIL"});
-}
-
-std::string table_detail(const Event &e)
-{
-    const tl_sock &s = e.raw.sock;
-    std::vector<std::string> parts;
-    if (e.raw.error)
-        parts.push_back(errno_name(e.raw.error));
-    // bind()/listen() is the norm; say when it was anything else.
-    if (std::string_view via = via_name(e.raw.via); !via.empty() && e.raw.via != TL_VIA_SYSCALL)
-        parts.push_back("via=" + std::string(via));
-    if (std::string service = system_service_names().name_of(s.port, transport_name(s.protocol, s.type));
-        !service.empty())
-        parts.push_back("service=" + service);
-    if (!e.extra_holders.empty()) {
-        std::string pids;
-        for (const auto &h : e.extra_holders)
-            pids += (pids.empty() ? "" : ",") + std::to_string(h.task.pid);
-        parts.push_back("also-held-by=" + pids);
-    }
-    if (!e.holder_hint.empty())
-        parts.push_back("held-by=" + escape_for_terminal(e.holder_hint));
-    if (e.kind == EventKind::Bind && s.req_port != s.port)
-        parts.push_back(fmt::format("requested-port={}", s.req_port));
-    if (has_backlog(e))
-        parts.push_back(fmt::format("backlog={}", s.backlog));
-    if (e.kind == EventKind::Close)
-        parts.push_back((e.raw.flags & TL_EVENT_LIFETIME_KNOWN)
-                            ? "lifetime=" + lifetime_text(e.raw.lifetime_ns)
-                            : std::string("lifetime=unknown"));
-    if (e.kind == EventKind::StateChange) {
-        parts.push_back(fmt::format("{}->{}", tcp_state_name(s.old_state),
-                                    tcp_state_name(s.new_state)));
-        if (s.peer_port)
-            parts.push_back(fmt::format("peer={}:{}", address_text(s.family, s.peer_addr),
-                                        s.peer_port));
-    }
-    if (is_dual_stack(s))
-        parts.push_back("dual-stack(also-ipv4)");
-    for (auto &o : option_names(s.options))
-        parts.push_back(o);
-    if (s.bound_dev_if)
-        parts.push_back(fmt::format("dev={}", s.bound_dev_if));
-    if (s.cookie) // as `ss -e` prints it, to find the same socket there
-        parts.push_back(fmt::format("sk:{:x}", s.cookie));
-    if (e.verdict)
-        parts.push_back("policy=" + e.verdict->verdict +
-                        (e.verdict->rule_id.empty() ? "" : "(" + e.verdict->rule_id + ")"));
     std::string out;
-    for (auto &p : parts)
-        out += (out.empty() ? "" : " ") + p;
+    Row row(out);
+    row.cell(time_title(style_.dates), style_.dates ? date_time_width : time_width);
+    row.cell("EVENT", 8);
+    row.cell("PID", 7, Align::Right);
+    row.cell("PPID", 7, Align::Right);
+    row.cell("COMM", 16);
+    row.cell("CONTAINER", 12);
+    row.cell("PROTO", 5);
+    row.cell("ADDRESS", 15);
+    row.cell("PORT", 5, Align::Right);
+    row.cell("EXPOSURE", 14);
+    row.cell("DETAIL", 0);
+    row.end();
     return out;
 }
 
-std::string TableFormat::event(const Event &e) const
+void append_table_detail(std::string &out, const Event &e)
 {
     const tl_sock &s = e.raw.sock;
-    const tl_task &t = e.raw.task;
-    std::string container = "-";
-    if (e.container && !e.container->id.empty())
-        container = e.container->id.substr(0, 12);
-    auto when_colored = [&](bool stands_out, fmt::text_style style) {
-        return style_.color && stands_out ? std::optional(style) : std::nullopt;
+    const SocketModel &m = model_of(e).socket;
+    const std::size_t start = out.size();
+    auto part = [&]() -> std::string & {
+        if (out.size() != start)
+            out += ' ';
+        return out;
     };
-    Exposure exposure = exposure_of(s.family, s.addr);
-    bool finding = e.verdict && e.verdict->verdict != "expected";
-    return row({cell(local_time(e.wall_time_ns, style_.dates),
-                     style_.dates ? date_time_width : time_width),
-                cell(event_short_name(e), 8, Align::Left, when_colored(e.raw.error, failure_style())),
-                cell(std::to_string(t.pid), 7, Align::Right), cell(std::to_string(t.ppid), 7, Align::Right),
-                cell(fit(escape_for_terminal(c_field(t.comm, sizeof t.comm)), 16), 16),
-                cell(container, 12), cell(transport_name(s.protocol, s.type), 5),
-                cell(address_text(s.family, s.addr), 15), cell(std::to_string(s.port), 5, Align::Right),
-                cell(exposure_name(exposure), 14, Align::Left,
-                     when_colored(exposure == Exposure::AllInterfaces, exposed_style())),
-                cell(table_detail(e), 0, Align::Left, when_colored(finding, failure_style()))});
+    if (e.raw.error)
+        part() += errno_name(e.raw.error);
+    // bind()/listen() is the norm; say when it was anything else.
+    if (!m.via.empty() && e.raw.via != TL_VIA_SYSCALL)
+        (part() += "via=") += m.via;
+    if (!m.service.empty())
+        (part() += "service=") += m.service;
+    if (!e.extra_holders.empty()) {
+        part() += "also-held-by=";
+        bool first = true;
+        for (const auto &h : e.extra_holders) {
+            if (!first)
+                out += ',';
+            first = false;
+            append_decimal(out, std::uint64_t{h.task.pid});
+        }
+    }
+    if (!e.holder_hint.empty())
+        (part() += "held-by=") += escape_for_terminal(e.holder_hint);
+    if (e.kind == EventKind::Bind && s.req_port != s.port)
+        append_decimal(part() += "requested-port=", std::uint64_t{s.req_port});
+    if (has_backlog(e))
+        append_decimal(part() += "backlog=", std::uint64_t{s.backlog});
+    if (e.kind == EventKind::Close)
+        part() += (e.raw.flags & TL_EVENT_LIFETIME_KNOWN) ? "lifetime=" + lifetime_text(e.raw.lifetime_ns)
+                                                          : std::string("lifetime=unknown");
+    if (e.kind == EventKind::StateChange) {
+        ((part() += tcp_state_name(s.old_state)) += "->") += tcp_state_name(s.new_state);
+        if (s.peer_port) {
+            part() += "peer=";
+            out += m.peer_known ? std::string(m.peer.text()) : address_text(s.family, s.peer_addr);
+            out += ':';
+            append_decimal(out, std::uint64_t{s.peer_port});
+        }
+    }
+    if (m.dual_stack)
+        part() += "dual-stack(also-ipv4)";
+    for_each_option_name(m.options, [&](std::string_view name) { part() += name; });
+    if (s.bound_dev_if)
+        append_decimal(part() += "dev=", std::uint64_t{s.bound_dev_if});
+    if (s.cookie) // as `ss -e` prints it, to find the same socket there
+        fmt::format_to(std::back_inserter(part() += "sk:"), "{:x}", s.cookie);
+    if (e.verdict) {
+        (part() += "policy=") += e.verdict->verdict;
+        if (!e.verdict->rule_id.empty())
+            ((out += '(') += e.verdict->rule_id) += ')';
+    }
 }
 
-std::string TableFormat::drops(const DropReport &r) const
+std::string table_detail(const Event &event)
+{
+    std::string out;
+    append_table_detail(out, event);
+    return out;
+}
+
+void TableFormat::write_event(std::string &out, const Event &e) const
+{
+    const tl_task &t = e.raw.task;
+    const SocketModel &m = model_of(e).socket;
+    auto colour_if = [&](bool stands_out, const Colour &colour) {
+        return style_.color && stands_out ? &colour : nullptr;
+    };
+    thread_local std::string scratch; // time, then the detail: reused, never shrinks
+    Row row(out);
+    scratch.clear();
+    append_local_time(scratch, e.wall_time_ns, style_.dates);
+    row.cell(scratch, style_.dates ? date_time_width : time_width);
+    row.cell(event_short_name(e), 8, Align::Left, colour_if(e.raw.error, failure_colour()));
+    row.number(t.pid, 7);
+    row.number(t.ppid, 7);
+    std::string_view comm = c_field(t.comm, sizeof t.comm);
+    if (plain_ascii(comm))
+        row.cell(comm, 16); // nothing to escape; 15 bytes at most always fit
+    else
+        row.cell(fit(escape_for_terminal(comm), 16), 16);
+    std::string_view container = "-";
+    if (e.container && !e.container->id.empty())
+        container = std::string_view(e.container->id).substr(0, 12);
+    row.cell(container, 12);
+    row.cell(m.transport, 5);
+    row.cell(m.local.text(), 15);
+    row.number(m.port, 5);
+    row.cell(exposure_name(m.exposure), 14, Align::Left,
+             colour_if(m.exposure == Exposure::AllInterfaces, exposed_colour()));
+    scratch.clear();
+    append_table_detail(scratch, e);
+    bool finding = e.verdict && e.verdict->verdict != "expected";
+    row.cell(scratch, 0, Align::Left, colour_if(finding, failure_colour()));
+    row.end();
+}
+
+
+void TableFormat::write_drops(std::string &out, const DropReport &r) const
 {
     std::string text = fmt::format("ring buffer full: {} events lost so far (priority {}, "
                                    "routine {}; per CPU: {}); kernel maps full {}; "
@@ -234,10 +321,14 @@ std::string TableFormat::drops(const DropReport &r) const
                                    r.total, r.dropped_by_class[TL_CLASS_PRIORITY],
                                    r.dropped_by_class[TL_CLASS_ROUTINE], fmt::join(r.per_cpu, ","),
                                    r.kernel_map_dropped, r.userspace_dropped);
-    return row({cell(local_time(r.wall_time_ns, style_.dates),
-                     style_.dates ? date_time_width : time_width),
-                cell("DROPS", 8, Align::Left, style_.color ? std::optional(failure_style()) : std::nullopt),
-                style_.color ? fmt::format(failure_style(), "{}", text) : text});
+    std::string time;
+    append_local_time(time, r.wall_time_ns, style_.dates);
+    Row row(out);
+    row.cell(time, style_.dates ? date_time_width : time_width);
+    row.cell("DROPS", 8, Align::Left, style_.color ? &failure_colour() : nullptr);
+    row.cell(text, 0, Align::Left, style_.color ? &failure_colour() : nullptr);
+    row.end();
 }
+
 
 } // namespace tl

@@ -7,10 +7,14 @@ namespace tl {
 
 class TableFormat final : public LineFormat {
 public:
-    explicit TableFormat(TableStyle style = {}) : style_(style) {}
+    explicit TableFormat(TableStyle style = {})
+        : LineFormat(std::string("table") + (style.color ? "+color" : "") + (style.dates ? "+dates" : "")),
+          style_(style)
+    {
+    }
     std::string header() const override;
-    std::string event(const Event &event) const override;
-    std::string drops(const DropReport &report) const override;
+    void write_event(std::string &out, const Event &event) const override;
+    void write_drops(std::string &out, const DropReport &report) const override;
 
 private:
     TableStyle style_;
@@ -21,5 +25,6 @@ std::size_t display_width(std::string_view text);
 
 // The DETAIL column: what else matters about this event, as key=value.
 std::string table_detail(const Event &event);
+void append_table_detail(std::string &out, const Event &event);
 
 } // namespace tl

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/event_model.hpp"
 #include "trace_listen/event.h"
 
 namespace tl {
@@ -65,6 +66,7 @@ struct PolicyVerdict {
 struct Event {
     tl_event raw{};                     // as captured in the kernel
     EventKind kind = EventKind::Bind;
+    EventModel model;                   // raw, decoded once (decode_model)
     std::int64_t wall_time_ns = 0;      // raw.ts_ns on CLOCK_REALTIME
     std::uint64_t sequence = 0;         // set when emitted
     std::shared_ptr<const ProcessDetails> process;

@@ -54,6 +54,7 @@ std::optional<Event> decode_event(const void *data, std::size_t size)
     if (t.args_len > TL_ARGS_LEN)
         t.args_len = TL_ARGS_LEN;
     event.wall_time_ns = monotonic_to_wall_ns(event.raw.ts_ns);
+    decode_model(event);
     return event;
 }
 

@@ -13,12 +13,34 @@ namespace tl {
 
 class LineFormat {
 public:
+    // `key` names the output exactly (format and style): sinks whose formats
+    // have the same key get the same bytes, formatted once per event.
+    explicit LineFormat(std::string key) : key_(std::move(key)) {}
     virtual ~LineFormat() = default;
     // Written once before the first record (the table's column titles).
     virtual std::string header() const { return {}; }
-    // One line, ending in '\n'.  Never contains another newline.
-    virtual std::string event(const Event &event) const = 0;
-    virtual std::string drops(const DropReport &report) const = 0;
+    // One line, ending in '\n', appended to `out`.  Never contains another
+    // newline.
+    virtual void write_event(std::string &out, const Event &event) const = 0;
+    virtual void write_drops(std::string &out, const DropReport &report) const = 0;
+    const std::string &key() const { return key_; }
+
+    // The same as a new string (tests, rare paths).
+    std::string event(const Event &event) const
+    {
+        std::string line;
+        write_event(line, event);
+        return line;
+    }
+    std::string drops(const DropReport &report) const
+    {
+        std::string line;
+        write_drops(line, report);
+        return line;
+    }
+
+private:
+    std::string key_;
 };
 
 // How the table looks; the other formats ignore it.

@@ -34,7 +34,28 @@ bool StreamSink::is_pipe() const
     return fstat(fd_, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
-void StreamSink::put(const std::string &line)
+std::string_view EventLines::line(const LineFormat &format)
+{
+    for (std::size_t i = 0; i < used_; ++i)
+        if (slots_[i].format == &format || slots_[i].format->key() == format.key())
+            return slots_[i].text;
+    if (used_ == slots_.size()) { // more distinct formats than slots: not kept
+        thread_local std::string spare;
+        spare.clear();
+        format.write_event(spare, *event_);
+        ++formattings_;
+        return spare;
+    }
+    Slot &slot = slots_[used_];
+    slot.text.clear();
+    format.write_event(slot.text, *event_);
+    ++formattings_;
+    slot.format = &format;
+    ++used_; // only once the line is whole
+    return slot.text;
+}
+
+void StreamSink::put(std::string_view line)
 {
     if (reader_gone_)
         return;
@@ -51,14 +72,34 @@ void StreamSink::put(const std::string &line)
 // A record that cannot be formatted (a bug, or a crafted record replayed) is
 // counted and skipped, as queued sinks do: an exception must not unwind
 // through libbpf's ring-buffer callback.
-template <typename Record> void StreamSink::put_formatted(const Record &record)
+void StreamSink::put_event(const Event &event, EventLines &lines)
+{
+    std::string_view line;
+    try {
+        line = lines.line(*format_);
+    } catch (const std::exception &e) {
+        if (stats_.errors++ == 0 || stats_.errors % 1000 == 0)
+            spdlog::error("sink {}: cannot format a record: {}", name_, e.what());
+        ++stats_.dropped;
+        return;
+    }
+    (void)event;
+    put(line);
+}
+
+void StreamSink::write(const Event &event, EventLines &lines) { put_event(event, lines); }
+
+void StreamSink::write(const Event &event)
+{
+    own_lines_.reset(event);
+    put_event(event, own_lines_);
+}
+
+void StreamSink::write(const DropReport &report)
 {
     std::string line;
     try {
-        if constexpr (std::is_same_v<Record, Event>)
-            line = format_->event(record);
-        else
-            line = format_->drops(record);
+        line = format_->drops(report);
     } catch (const std::exception &e) {
         if (stats_.errors++ == 0 || stats_.errors % 1000 == 0)
             spdlog::error("sink {}: cannot format a record: {}", name_, e.what());
@@ -67,9 +108,6 @@ template <typename Record> void StreamSink::put_formatted(const Record &record)
     }
     put(line);
 }
-
-void StreamSink::write(const Event &event) { put_formatted(event); }
-void StreamSink::write(const DropReport &report) { put_formatted(report); }
 
 void StreamSink::flush()
 {

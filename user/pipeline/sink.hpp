@@ -1,9 +1,11 @@
 // Where records go.  Several sinks may run at once, each with its format.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "pipeline/event.hpp"
 #include "pipeline/line_format.hpp"
@@ -16,10 +18,44 @@ struct SinkStats {
     std::uint64_t errors = 0;
 };
 
+// One event's lines: each format's is made once and handed to every sink
+// that writes that format (three ECS sinks, one formatting).  Formats are
+// the same when their key() is.  Reused from event to event, so its buffers
+// keep their size.
+class EventLines {
+public:
+    void reset(const Event &event)
+    {
+        event_ = &event;
+        used_ = 0;
+    }
+    // The event in `format`, '\n' included; valid until the next reset().
+    // Throws what the format throws (then nothing is kept).
+    std::string_view line(const LineFormat &format);
+    std::uint64_t formattings() const { return formattings_; }
+
+private:
+    struct Slot {
+        const LineFormat *format = nullptr;
+        std::string text;
+    };
+    const Event *event_ = nullptr;
+    std::array<Slot, 8> slots_;
+    std::size_t used_ = 0;
+    std::uint64_t formattings_ = 0;
+};
+
 class Sink {
 public:
     virtual ~Sink() = default;
     virtual void write(const Event &event) = 0;
+    // The same, taking the line from `lines` when this sink writes a line
+    // format; the default formats nothing and calls write(event).
+    virtual void write(const Event &event, EventLines &lines)
+    {
+        (void)lines;
+        write(event);
+    }
     virtual void write(const DropReport &report) = 0;
     virtual void flush() = 0;
     // SIGHUP: reopen files (logrotate).  Default: nothing to reopen.
@@ -38,6 +74,7 @@ public:
     StreamSink(int fd, std::unique_ptr<LineFormat> format, std::string name);
     ~StreamSink() override;
     void write(const Event &event) override;
+    void write(const Event &event, EventLines &lines) override;
     void write(const DropReport &report) override;
     void flush() override;
     SinkStats stats() const override { return stats_; }
@@ -45,8 +82,8 @@ public:
     bool closed() const override;
 
 private:
-    void put(const std::string &line);
-    template <typename Record> void put_formatted(const Record &record);
+    void put(std::string_view line);
+    void put_event(const Event &event, EventLines &lines);
     bool is_pipe() const;
     int fd_;
     std::unique_ptr<LineFormat> format_;
@@ -56,6 +93,7 @@ private:
     bool header_written_ = false;
     bool reader_gone_ = false; // EPIPE
     SinkStats stats_;
+    EventLines own_lines_; // for write(event) alone
 };
 
 } // namespace tl

@@ -6,11 +6,11 @@
 #include <string_view>
 #include <vector>
 
+#include "pipeline/event_model.hpp"
 #include "trace_listen/event.h"
 
 namespace tl {
 
-enum class Exposure { Loopback, AllInterfaces, Address };
 
 std::string address_text(std::uint16_t family, const std::uint8_t (&addr)[16]);
 Exposure exposure_of(std::uint16_t family, const std::uint8_t (&addr)[16]);

@@ -101,6 +101,7 @@ void TraceSession::track_listener(Event &event)
         if (s.port == 0) {
             s.port = it->second.port;
             std::memcpy(s.addr, it->second.addr, sizeof s.addr);
+            decode_model(event); // the formats read the model, not the record
         }
         listeners_.erase(it);
     }
@@ -120,8 +121,9 @@ void TraceSession::emit(Event &event)
         std::lock_guard lock(counters_mutex_);
         ++summary_.events_by_action[std::string(event_action(event.kind))];
     }
+    lines_.reset(event); // each format's line made once, for every sink
     for (auto &sink : sinks_)
-        sink->write(event);
+        sink->write(event, lines_);
 }
 
 void TraceSession::handle_record(const void *data, std::size_t size)

@@ -88,6 +88,7 @@ private:
 
     SessionOptions options_;
     std::vector<std::unique_ptr<Sink>> sinks_;
+    EventLines lines_;
     std::vector<std::unique_ptr<Enricher>> enrichers_;
     std::vector<Event> initial_events_;
     std::unique_ptr<KernelTracer> kernel_;

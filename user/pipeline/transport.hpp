@@ -6,6 +6,7 @@
 #include <string>
 
 #include "pipeline/event.hpp"
+#include "pipeline/sink.hpp"
 
 namespace tl {
 
@@ -33,6 +34,12 @@ class Encoder {
 public:
     virtual ~Encoder() = default;
     virtual std::string encode(const Event &event) const = 0;
+    // The same from the event's lines, formatted once for every sink.
+    virtual std::string encode(const Event &event, EventLines &lines) const
+    {
+        (void)lines;
+        return encode(event);
+    }
     virtual std::string encode(const DropReport &report) const = 0;
 };
 

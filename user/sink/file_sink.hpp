@@ -50,6 +50,11 @@ class LineEncoder final : public Encoder {
 public:
     explicit LineEncoder(std::unique_ptr<LineFormat> format) : format_(std::move(format)) {}
     std::string encode(const Event &event) const override { return format_->event(event); }
+    std::string encode(const Event &event, EventLines &lines) const override
+    {
+        (void)event;
+        return std::string(lines.line(*format_));
+    }
     std::string encode(const DropReport &report) const override { return format_->drops(report); }
 
 private:

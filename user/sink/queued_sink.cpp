@@ -53,6 +53,17 @@ void QueuedSink::write(const Event &event)
     }
 }
 
+void QueuedSink::write(const Event &event, EventLines &lines)
+{
+    try {
+        push(encoder_->encode(event, lines), false);
+    } catch (const std::exception &e) {
+        if (errors_++ == 0)
+            spdlog::error("sink {}: cannot encode a record: {}", name_, e.what());
+        ++dropped_;
+    }
+}
+
 void QueuedSink::write(const DropReport &report)
 {
     try {

@@ -36,6 +36,7 @@ public:
     QueuedSink &operator=(const QueuedSink &) = delete;
 
     void write(const Event &event) override;
+    void write(const Event &event, EventLines &lines) override;
     void write(const DropReport &report) override;
     // Never waits: asks the worker to flush its transport when idle.
     void flush() override;

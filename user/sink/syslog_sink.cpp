@@ -219,14 +219,26 @@ SendResult SyslogTransport::send(const std::string &record)
 
 std::string SyslogEncoder::encode(const Event &event) const
 {
-    return syslog_message(syslog_header_for(event, facility_), syslog_sd_for(event),
-                          format_->event(event));
+    thread_local std::string line;
+    line.clear();
+    format_->write_event(line, event);
+    std::string message;
+    append_syslog_event(message, event, facility_, line);
+    return message;
+}
+
+std::string SyslogEncoder::encode(const Event &event, EventLines &lines) const
+{
+    std::string message;
+    append_syslog_event(message, event, facility_, lines.line(*format_));
+    return message;
 }
 
 std::string SyslogEncoder::encode(const DropReport &report) const
 {
-    return syslog_message(syslog_header_for(report, facility_), syslog_sd_for(report),
-                          format_->drops(report));
+    std::string message;
+    append_syslog_drops(message, report, facility_, format_->drops(report));
+    return message;
 }
 
 std::unique_ptr<QueuedSink> make_syslog_sink(const SyslogTarget &target,

@@ -55,6 +55,7 @@ public:
     {
     }
     std::string encode(const Event &event) const override;
+    std::string encode(const Event &event, EventLines &lines) const override;
     std::string encode(const DropReport &report) const override;
 
 private:

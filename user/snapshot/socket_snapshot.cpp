@@ -169,6 +169,7 @@ std::vector<Event> take_socket_snapshot(const EventFilter &filter, SnapshotGaps 
             e.raw.task.loginuid = UINT32_MAX;
             e.raw.task.flags |= TL_TASK_NO_ARGS;
         }
+        decode_model(e); // the same model as a ring-buffer event
         if (filter.matches(e))
             events.push_back(std::move(e));
     }

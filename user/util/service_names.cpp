@@ -134,6 +134,12 @@ std::string ServiceNames::name_of(std::uint16_t port, std::string_view protocol)
     return it == names_.end() ? std::string() : it->second;
 }
 
+std::string_view ServiceNames::find(std::uint16_t port, std::string_view protocol) const
+{
+    auto it = names_.find({port, std::string(protocol)});
+    return it == names_.end() ? std::string_view() : std::string_view(it->second);
+}
+
 const ServiceNames &system_service_names()
 {
     static const ServiceNames services = [] {

@@ -22,6 +22,9 @@ public:
     std::optional<std::uint16_t> port_of(std::string_view name, std::string_view protocol = {}) const;
     // Empty when the port has no well-known name.
     std::string name_of(std::uint16_t port, std::string_view protocol) const;
+    // The same, viewing the table (which lives as long as this object);
+    // `protocol` in lower case.
+    std::string_view find(std::uint16_t port, std::string_view protocol) const;
 
     void add(std::string name, std::uint16_t port, std::string protocol);
 

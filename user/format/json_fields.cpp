@@ -1,0 +1,345 @@
+#include "format/json_fields.hpp"
+
+#include <netinet/in.h>
+
+#include <algorithm>
+
+#include "pipeline/event_text.hpp"
+#include "host/host_metadata.hpp"
+#include "pipeline/event_decode.hpp"
+#include "pipeline/event_model.hpp"
+#include "pipeline/socket_facts.hpp"
+#include "util/text_escape.hpp"
+#include "util/utf8.hpp"
+
+namespace tl {
+
+ArgList::ArgList(const Event &event)
+{
+    if (event.process && !event.process->args.empty()) {
+        list_ = &event.process->args;
+        count_ = list_->size();
+        for (const auto &a : *list_)
+            invalid_ = invalid_ || !is_valid_utf8(a);
+        return;
+    }
+    const tl_task &t = event.raw.task;
+    std::size_t len = t.args_len > TL_ARGS_LEN ? TL_ARGS_LEN : t.args_len;
+    while (len > 0 && t.args[len - 1] == '\0')
+        --len;
+    captured_ = std::string_view(t.args, len);
+    if (!captured_.empty())
+        count_ = static_cast<std::size_t>(std::count(captured_.begin(), captured_.end(), '\0')) + 1;
+    invalid_ = model_of(event).task.args_invalid;
+}
+
+std::string ArgList::joined() const
+{
+    std::string line;
+    bool first = true;
+    for_each([&](std::string_view a) {
+        if (!first)
+            line += ' ';
+        first = false;
+        line += a;
+    });
+    return line;
+}
+
+void RawOriginals::add_entry(Entry entry)
+{
+    if (count_ < entries_.size())
+        entries_[count_++] = entry;
+}
+
+std::string_view RawOriginals::keep(std::string bytes)
+{
+    if (kept_count_ == kept_.size())
+        return {};
+    kept_[kept_count_] = std::move(bytes);
+    return kept_[kept_count_++];
+}
+
+void RawOriginals::write(JsonWriter &w, std::string_view name)
+{
+    std::sort(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(count_),
+              [](const Entry &a, const Entry &b) { return a.key < b.key; });
+    w.object(name);
+    for (std::size_t i = 0; i < count_; ++i) {
+        const Entry &e = entries_[i];
+        if (e.args) {
+            w.array(e.key);
+            e.args->for_each([&](std::string_view a) { w.string(base64_encode(a)); });
+            w.end_array();
+        } else {
+            w.text(e.key, base64_encode(e.bytes));
+        }
+    }
+    w.end_object();
+}
+
+bool check_text(RawOriginals &raw, std::string_view key, std::string_view text)
+{
+    if (is_valid_utf8(text))
+        return true;
+    raw.add(key, text);
+    return false;
+}
+
+namespace {
+
+ReporterJson make_reporter_json()
+{
+    const HostMetadata &h = host_metadata();
+    const AgentMetadata &a = agent_metadata();
+    ReporterJson r;
+    {
+        JsonWriter w(r.ecs_agent);
+        w.begin_object();
+        if (!a.ephemeral_id.empty())
+            w.text("ephemeral_id", a.ephemeral_id);
+        if (!a.id.empty())
+            w.text("id", a.id);
+        w.text("name", a.name);
+        w.text("type", a.type);
+        w.text("version", a.version);
+        w.end_object();
+    }
+    auto keep_raw = [&](std::string_view key, const std::string &text) {
+        if (!is_valid_utf8(text))
+            r.ecs_host_raw.emplace_back(key, text);
+    };
+    {
+        JsonWriter w(r.ecs_host);
+        w.begin_object();
+        w.text("architecture", h.architecture);
+        if (!h.boot_id.empty()) {
+            w.object("boot");
+            w.text("id", h.boot_id);
+            w.end_object();
+        }
+        w.text("hostname", h.hostname);
+        keep_raw("host.hostname_base64", h.hostname);
+        if (!h.id.empty())
+            w.text("id", h.id);
+        w.text("name", h.hostname);
+        keep_raw("host.name_base64", h.hostname);
+        w.object("os");
+        if (!h.os_family.empty()) {
+            w.text("family", h.os_family);
+            keep_raw("host.os.family_base64", h.os_family);
+        }
+        w.text("kernel", h.kernel);
+        if (!h.os_name.empty()) {
+            w.text("name", h.os_name);
+            keep_raw("host.os.name_base64", h.os_name);
+        }
+        w.text("type", "linux");
+        if (!h.os_version.empty()) {
+            w.text("version", h.os_version);
+            keep_raw("host.os.version_base64", h.os_version);
+        }
+        w.end_object();
+        w.end_object();
+    }
+    {
+        JsonWriter w(r.ocsf_device);
+        w.begin_object();
+        if (!h.boot_id.empty())
+            w.text("boot_uid", h.boot_id);
+        w.text("hostname", h.hostname);
+        w.text("name", h.hostname);
+        w.object("os");
+        w.text("build", h.kernel);
+        w.text("name", h.os_name);
+        w.text("type", "Linux");
+        w.number("type_id", 200); // OCSF os.type_id: 200 is Linux (100 would be Windows)
+        w.text("version", h.os_version);
+        w.end_object();
+        w.text("type", "Unknown");
+        w.number("type_id", 0);
+        if (!h.id.empty())
+            w.text("uid", h.id);
+        w.end_object();
+    }
+    {
+        JsonWriter w(r.ocsf_metadata_head);
+        w.begin_object();
+        w.text("log_name", "trace-listen");
+        w.object("product");
+        w.text("name", a.name);
+        w.text("vendor_name", "trace-listen");
+        w.text("version", a.version);
+        w.end_object();
+        w.key("profiles");
+    }
+    return r;
+}
+
+bool no_process(const Event &e)
+{
+    return !has_process(e) || (e.raw.task.flags & TL_TASK_FROM_SOCKET);
+}
+
+} // namespace
+
+const ReporterJson &reporter_json()
+{
+    static const ReporterJson r = make_reporter_json();
+    return r;
+}
+
+void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOriginals *raw)
+{
+    const bool ecs = schema == ExtensionFor::Ecs;
+    const SocketModel &s = model_of(e).socket;
+    const tl_task &t = e.raw.task;
+    const tl_sock &ks = e.raw.sock;
+    const ProcessDetails *p = e.process.get();
+    const ContainerDetails *c = e.container.get();
+    // ECS: no process fields for a socket without a process, or when the
+    // kernel could only name the socket; OCSF: only the former.
+    const bool without_process = ecs ? no_process(e) : !has_process(e);
+    const bool with_process = !without_process;
+
+    w.object("trace_listen");
+    if (!ecs)
+        w.text("action", event_action(e.kind));
+    if (ecs && with_process && p && !p->ancestors.empty()) {
+        w.array("ancestors");
+        for (const auto &a : p->ancestors) {
+            w.begin_object();
+            if (!a.executable.empty())
+                w.text("executable", a.executable);
+            w.text("name", a.name);
+            w.number("pid", a.pid);
+            w.end_object();
+        }
+        w.end_array();
+    }
+    if (ecs || with_process)
+        w.text("attribution", attribution_name(t.flags));
+    if (ecs && with_process && t.loginuid != UINT32_MAX) {
+        w.object("audit");
+        w.number("login_uid", t.loginuid);
+        w.number("session_id", t.sessionid);
+        w.end_object();
+    }
+    if (has_backlog(e))
+        w.number("backlog", ks.backlog);
+    if (ecs && ks.bound_dev_if)
+        w.number("bound_device", ks.bound_dev_if);
+    if (!ecs || with_process || (t.flags & TL_TASK_FROM_SOCKET))
+        w.number("cgroup_id", t.cgroup_id);
+    if (ecs && with_process) {
+        std::string_view leaf = c_field(t.cgroup_name, sizeof t.cgroup_name);
+        if (!leaf.empty()) {
+            w.text("cgroup_name", leaf);
+            if (model_of(e).task.cgroup_name_invalid && raw)
+                raw->add("trace_listen.cgroup_name_base64", leaf);
+        }
+    }
+    if (ecs && c && !c->cgroup_path.empty())
+        w.text("cgroup_path", c->cgroup_path); // original, if needed, added by the caller
+    w.boolean("dual_stack", s.dual_stack);
+    if (ecs && with_process)
+        w.text("enrichment", p && p->source == EnrichmentSource::Proc ? "proc" : "kernel");
+    w.text("exposure", exposure_name(s.exposure));
+    w.text("hook", s.hook);
+    if (ecs && with_process && t.pid && (!p || p->source == EnrichmentSource::Kernel)) {
+        // The process was gone before /proc could be read: say which fields
+        // are only what the kernel captured.
+        w.array("kernel_only_fields");
+        std::string_view exe = p && !p->executable.empty() ? std::string_view(p->executable)
+                                                           : c_field(t.exe, sizeof t.exe);
+        if (!exe.empty())
+            w.string("process.executable");
+        if (!ArgList(e).empty()) {
+            w.string("process.args");
+            w.string("process.command_line");
+        }
+        w.end_array();
+    }
+    if (e.kind == EventKind::Close && (e.raw.flags & TL_EVENT_LIFETIME_KNOWN))
+        w.number("lifetime_ns", e.raw.lifetime_ns);
+    if (ecs) {
+        w.object("namespaces");
+        if (with_process)
+            w.number("mnt", t.mntns);
+        w.number("net", ks.netns);
+        if (with_process)
+            w.number("pid", t.pidns);
+        w.end_object();
+    }
+    w.number("netns", ks.netns);
+    if (e.kind == EventKind::StateChange)
+        w.text("new_state", tcp_state_name(ks.new_state));
+    if (without_process)
+        w.boolean("no_process", true);
+    if (e.kind == EventKind::StateChange)
+        w.text("old_state", tcp_state_name(ks.old_state));
+    w.array("options");
+    for_each_option_name(s.options, [&](std::string_view name) { w.string(name); });
+    w.end_array();
+    if (ecs && with_process && !e.extra_holders.empty()) {
+        // Snapshot: every other process holding the same socket (forked servers).
+        w.array("other_holders");
+        for (const auto &h : e.extra_holders) {
+            w.begin_object();
+            if (h.process && !h.process->entity_id.empty())
+                w.text("entity_id", h.process->entity_id);
+            if (h.process && !h.process->executable.empty())
+                w.text("executable", h.process->executable);
+            w.text("name", c_field(h.task.comm, sizeof h.task.comm));
+            w.number("pid", h.task.pid);
+            w.end_object();
+        }
+        w.end_array();
+    }
+    if (e.verdict) {
+        w.object("policy");
+        w.text("rule_id", e.verdict->rule_id);
+        w.text("severity", e.verdict->severity);
+        w.text("verdict", e.verdict->verdict);
+        w.end_object();
+    }
+    if (ecs && raw && !raw->empty())
+        raw->write(w, "raw");
+    if (ecs && e.kind == EventKind::Bind && s.requested_ip_known)
+        w.text("requested_ip", s.requested.text());
+    if (e.kind == EventKind::Bind)
+        w.number("requested_port", s.requested_port);
+    if (ecs && !s.service.empty())
+        w.text("service", s.service);
+    if (ks.cookie)
+        w.number("socket_cookie", ks.cookie);
+    if (ecs && c && !c->systemd_unit.empty())
+        w.text("systemd_unit", c->systemd_unit);
+    if (ecs && with_process && (t.flags & TL_TASK_ARGS_TRUNCATED) && !(p && !p->args.empty())) {
+        w.array("truncated");
+        w.string("process.args");
+        w.end_array();
+    }
+    if (!s.via.empty())
+        w.text("via", s.via);
+    w.end_object();
+}
+
+void write_drop_counts(JsonWriter &w, const DropReport &r)
+{
+    w.object("drops");
+    w.number("kernel_maps_total", r.kernel_map_dropped);
+    w.object("ringbuf_by_class");
+    w.number("priority", r.dropped_by_class[TL_CLASS_PRIORITY]);
+    w.number("routine", r.dropped_by_class[TL_CLASS_ROUTINE]);
+    w.end_object();
+    w.array("ringbuf_per_cpu");
+    for (auto n : r.per_cpu)
+        w.number(n);
+    w.end_array();
+    w.number("ringbuf_total", r.total);
+    w.number("userspace_total", r.userspace_dropped);
+    w.end_object();
+}
+
+} // namespace tl

@@ -1,0 +1,95 @@
+// What the ECS and OCSF writers share: the process's arguments as a view,
+// the original bytes of names that had to be repaired, and the trace_listen
+// extension block (ECS trace_listen.*, OCSF unmapped.trace_listen).
+#pragma once
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pipeline/event.hpp"
+#include "format/json_writer.hpp"
+
+namespace tl {
+
+// The process's arguments without copying them: /proc's list when known,
+// else the kernel's NUL-separated capture (trailing empty ones dropped).
+class ArgList {
+public:
+    explicit ArgList(const Event &event);
+    bool empty() const { return count_ == 0; }
+    std::size_t size() const { return count_; }
+    bool any_invalid() const { return invalid_; }
+    template <typename Visit> void for_each(Visit &&visit) const
+    {
+        if (list_) {
+            for (const auto &a : *list_)
+                visit(std::string_view(a));
+            return;
+        }
+        std::string_view rest = captured_;
+        for (std::size_t i = 0; i < count_; ++i) {
+            auto nul = rest.find('\0');
+            visit(rest.substr(0, nul));
+            rest.remove_prefix(nul == std::string_view::npos ? rest.size() : nul + 1);
+        }
+    }
+    std::string joined() const; // the command line: arguments joined by spaces
+
+private:
+    const std::vector<std::string> *list_ = nullptr;
+    std::string_view captured_;
+    std::size_t count_ = 0;
+    bool invalid_ = false;
+};
+
+// "<dotted field>_base64": the original bytes of fields that were not valid
+// UTF-8, written as one object with its keys sorted.
+class RawOriginals {
+public:
+    void add(std::string_view key, std::string_view bytes) { add_entry({key, bytes, nullptr}); }
+    void add(std::string_view key, std::string bytes) { add_entry({key, keep(std::move(bytes)), nullptr}); }
+    // An array: every argument, base64.
+    void add_args(std::string_view key, const ArgList &args) { add_entry({key, {}, &args}); }
+    bool empty() const { return count_ == 0; }
+    void write(JsonWriter &w, std::string_view name);
+
+private:
+    struct Entry {
+        std::string_view key;
+        std::string_view bytes;
+        const ArgList *args;
+    };
+    void add_entry(Entry entry);
+    std::string_view keep(std::string bytes);
+    std::array<Entry, 24> entries_{};
+    std::size_t count_ = 0;
+    std::array<std::string, 4> kept_; // joined command lines and the like
+    std::size_t kept_count_ = 0;
+};
+
+// "text" written repaired; its original kept in `raw` under `key` when it
+// was not valid UTF-8 (`invalid` known from the decode, or checked here).
+bool check_text(RawOriginals &raw, std::string_view key, std::string_view text);
+
+// What reports: constant for the life of the process, serialised once.
+struct ReporterJson {
+    std::string ecs_agent;   // {"ephemeral_id":...,"version":...}
+    std::string ecs_host;    // {"architecture":...}
+    std::string ocsf_device; // {"boot_uid":...}
+    std::string ocsf_metadata_head; // {"log_name":...,"product":{...},"profiles":  (then the list)
+    std::vector<std::pair<std::string_view, std::string>> ecs_host_raw; // host names not valid UTF-8
+};
+const ReporterJson &reporter_json();
+
+enum class ExtensionFor { Ecs, Ocsf };
+
+// trace_listen.* (ECS) / unmapped.trace_listen (OCSF): one writer, the
+// fields each schema carries there.  `raw` goes inside for ECS.
+void write_extension(JsonWriter &w, const Event &event, ExtensionFor schema, RawOriginals *raw);
+
+// trace_listen.drops (ECS) and unmapped.trace_listen.drops (OCSF).
+void write_drop_counts(JsonWriter &w, const DropReport &report);
+
+} // namespace tl

@@ -1,0 +1,104 @@
+#include "format/time_text.hpp"
+
+#include <ctime>
+
+namespace tl {
+
+namespace {
+
+// The whole-second part of a time, as text, for the last second asked for
+// (events come in time order: nearly every call is a hit).
+struct SecondText {
+    std::int64_t second = INT64_MIN;
+    char text[32] = {};
+    std::size_t length = 0;
+};
+
+void floor_split(std::int64_t wall_ns, std::int64_t unit, std::int64_t &whole, std::int64_t &rest)
+{
+    whole = wall_ns / unit;
+    rest = wall_ns % unit;
+    if (rest < 0) {
+        rest += unit;
+        --whole;
+    }
+}
+
+void append_digits(std::string &out, std::int64_t value, int digits)
+{
+    char buf[9];
+    for (int i = digits - 1; i >= 0; --i) {
+        buf[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+    out.append(buf, static_cast<std::size_t>(digits));
+}
+
+} // namespace
+
+void append_rfc3339_utc(std::string &out, std::int64_t wall_ns, int fraction_digits)
+{
+    // Two entries: an event's own time and its process's start alternate.
+    thread_local SecondText caches[2];
+    thread_local unsigned next = 0;
+    std::int64_t secs = 0, nanos = 0;
+    floor_split(wall_ns, 1'000'000'000, secs, nanos);
+    SecondText *hit = caches[0].second == secs ? &caches[0] : caches[1].second == secs ? &caches[1] : nullptr;
+    if (!hit) {
+        hit = &caches[next];
+        next ^= 1;
+    }
+    SecondText &cache = *hit;
+    if (cache.second != secs) {
+        time_t t = static_cast<time_t>(secs);
+        struct tm tm {};
+        gmtime_r(&t, &tm);
+        cache.length = strftime(cache.text, sizeof cache.text, "%Y-%m-%dT%H:%M:%S", &tm);
+        cache.second = secs;
+    }
+    out.append(cache.text, cache.length);
+    out += '.';
+    if (fraction_digits == 6)
+        append_digits(out, nanos / 1000, 6);
+    else
+        append_digits(out, nanos, 9);
+    out += 'Z';
+}
+
+void append_local_time(std::string &out, std::int64_t wall_ns, bool with_date)
+{
+    thread_local SecondText cache[2];
+    SecondText &c = cache[with_date ? 1 : 0];
+    // Truncating division, as the table always did (a time before 1970 is
+    // not a case worth a different rounding).
+    std::int64_t secs = wall_ns / 1'000'000'000;
+    // tzset() (a test, a long-running process told of a new zone) starts over.
+    thread_local const char *zone = nullptr;
+    thread_local long offset = 0;
+    if (zone != tzname[0] || offset != timezone) {
+        zone = tzname[0];
+        offset = timezone;
+        cache[0].second = cache[1].second = INT64_MIN;
+    }
+    if (c.second != secs) {
+        time_t t = static_cast<time_t>(secs);
+        struct tm tm {};
+        localtime_r(&t, &tm);
+        c.length = strftime(c.text, sizeof c.text, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+        c.second = secs;
+    }
+    out.append(c.text, c.length);
+    out += '.';
+    // As before: printf("%03d") of the millisecond remainder (negative for
+    // times before 1970, shown as such).
+    int ms = static_cast<int>((wall_ns / 1'000'000) % 1000);
+    if (ms < 0) {
+        char buf[8];
+        int n = snprintf(buf, sizeof buf, "%03d", ms);
+        out.append(buf, static_cast<std::size_t>(n));
+    } else {
+        append_digits(out, ms, 3);
+    }
+}
+
+} // namespace tl

@@ -1,0 +1,16 @@
+// Times as the formats write them, without gmtime/strftime per event: the
+// date and time of day are computed once per second and reused.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace tl {
+
+// 2023-11-14T22:13:20.123456789Z (UTC); `fraction_digits` 9 or 6.
+void append_rfc3339_utc(std::string &out, std::int64_t wall_ns, int fraction_digits = 9);
+
+// Local time for the table: "22:13:20.123" or "2023-11-14 22:13:20.123".
+void append_local_time(std::string &out, std::int64_t wall_ns, bool with_date);
+
+} // namespace tl
