@@ -1,8 +1,8 @@
 // Lookups that may block for long (an NSS user database on LDAP, a netlink
 // dump and a /proc scan for a port's holder) run on a worker thread, and the
-// ring-buffer consumer waits for an answer at most a bounded time.  An answer
-// that comes after the caller stopped waiting is kept for the next caller
-// asking about the same key, so a later event still gets it.
+// ring-buffer consumer waits for an answer at most a bounded time.  Answers
+// are kept for a while, also one that comes after its caller stopped
+// waiting, so a later event asking about the same key gets it at once.
 #pragma once
 
 #include <chrono>
@@ -25,12 +25,14 @@ struct BoundedLookupOptions {
     std::chrono::microseconds wait{std::chrono::milliseconds(5)};
     // Lookups waiting or running at once; more are not started (and counted).
     std::size_t max_pending = 64;
-    // Late answers kept for a later caller, and for how long they stay true.
-    std::size_t max_late_answers = 256;
-    std::chrono::milliseconds late_answer_ttl{std::chrono::minutes(10)};
+    // Answers kept for later callers (also those that came too late for the
+    // caller that asked), and for how long they stay true.
+    std::size_t max_answers = 256;
+    std::chrono::milliseconds answer_ttl{std::chrono::minutes(10)};
 };
 
-template <typename Key, typename Value, typename Hash = std::hash<Key>>
+template <typename Key, typename Value, typename Hash = std::hash<Key>,
+          typename Equal = std::equal_to<Key>>
 class BoundedLookup {
 public:
     // `lookup` runs on the worker thread only: it may block, and must not
@@ -64,8 +66,8 @@ public:
         }
     }
 
-    // The answer, if it is there within the wait (or came late for an
-    // earlier caller); nullopt otherwise, counted in timed_out().  Only the
+    // The answer, if it is known or comes within the wait; nullopt
+    // otherwise, counted in timed_out().  Only the
     // first caller of a lookup waits, and nobody waits while the worker is
     // stuck on an earlier lookup: a hung database costs one wait, not one per event.
     std::optional<Value> get(const Key &key)
@@ -79,12 +81,11 @@ public:
                 ++s.timed_out; // asked before and still running: no second wait
                 return std::nullopt;
             }
-            if (now - e.done_at <= s.options.late_answer_ttl) {
-                std::optional<Value> answer = std::move(e.value);
-                s.entries.erase(it);
-                if (answer)
-                    return answer;
-                ++s.timed_out; // the lookup failed; it is tried again next time
+            if (now - e.done_at <= s.options.answer_ttl) {
+                if (e.value)
+                    return e.value;
+                s.entries.erase(it); // the lookup failed: it is tried again next time
+                ++s.timed_out;
                 return std::nullopt;
             }
             s.entries.erase(it); // too old to trust: look again
@@ -105,16 +106,15 @@ public:
             });
         auto it = s.entries.find(key);
         if (it != s.entries.end() && it->second.done) {
-            std::optional<Value> answer = std::move(it->second.value);
+            if (it->second.value)
+                return it->second.value;
             s.entries.erase(it);
-            if (answer)
-                return answer;
         }
         ++s.timed_out;
         return std::nullopt;
     }
 
-    // Forgets late answers (SIGHUP: the database may have changed).
+    // Forgets the answers (SIGHUP: the database may have changed).
     void clear()
     {
         std::lock_guard lock(state_->mutex);
@@ -177,7 +177,7 @@ private:
             it->second.done = true;
             it->second.value = std::move(value);
             it->second.done_at = Clock::now();
-            // Late answers nobody asks for again must not pile up: drop the oldest.
+            // Answers nobody asks for again must not pile up: drop the oldest.
             std::size_t done = 0;
             auto oldest = entries.end();
             for (auto e = entries.begin(); e != entries.end(); ++e)
@@ -186,7 +186,7 @@ private:
                     if (oldest == entries.end() || e->second.done_at < oldest->second.done_at)
                         oldest = e;
                 }
-            if (done > options.max_late_answers)
+            if (done > options.max_answers)
                 entries.erase(oldest);
         }
 
@@ -195,7 +195,7 @@ private:
         std::mutex mutex;
         std::condition_variable work, answered, idle;
         std::deque<Key> queue;
-        std::unordered_map<Key, Entry, Hash> entries; // asked: running, queued or answered late
+        std::unordered_map<Key, Entry, Hash, Equal> entries; // queued, running or answered
         std::size_t pending = 0;
         bool busy = false;
         Clock::time_point busy_since{};
