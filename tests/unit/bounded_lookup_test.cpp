@@ -68,7 +68,7 @@ TEST_CASE("a lookup that answers at once is returned to the caller")
     CHECK(names.timed_out() == 0);
 }
 
-TEST_CASE("a lookup that blocks does not hold the caller, and a later caller gets its answer")
+TEST_CASE("a lookup that blocks does not hold the caller and a later caller gets its answer")
 {
     Gate gate;
     BoundedLookup<int, std::string> names(
@@ -93,7 +93,7 @@ TEST_CASE("a lookup that blocks does not hold the caller, and a later caller get
     CHECK(answer_eventually(names, 2) == "user2");
 }
 
-TEST_CASE("too many lookups waiting: the next is not started, and is counted")
+TEST_CASE("too many lookups waiting: the next is not started and is counted")
 {
     Gate gate;
     BoundedLookupOptions options;

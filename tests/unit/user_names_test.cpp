@@ -93,7 +93,7 @@ private:
 // Issue 11: the ring-buffer consumer must not wait on a slow user database.
 // No timing assert: the database answers only after details_for returned, so
 // a details_for that waited for it would hang the test instead of passing.
-TEST_CASE("a user database that does not answer does not hold the event; a later event of the process gets the name")
+TEST_CASE("a user database that does not answer does not hold the event - a later event of the process gets the name")
 {
     StuckDatabase db;
     ProcessCache processes(64, 0, db.source(), {std::chrono::milliseconds(2)});
