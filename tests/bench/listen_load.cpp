@@ -10,6 +10,9 @@
 //   listen_load paced N RATE   N listeners at RATE/s; prints "port PORT WALL_NS" before each listen()
 //   listen_load connect N      a busy server: N x (connect, accept, close both) on loopback to a
 //                              listener made before the pid line (so before a tracer starts)
+//   listen_load rate N PER_S   N x (socket, bind, listen, close) at PER_S iterations a second,
+//                              steady (1 ms ticks); prints the rate it reached (issue 11: the
+//                              highest rate a tracer keeps up with, without drops)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
@@ -18,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -170,6 +174,40 @@ void paced(long n, double rate)
     }
 }
 
+// A steady rate: every millisecond the iterations due by then.  A generator
+// that cannot keep up says so (achieved_per_s below the rate asked for)
+// instead of bursting later to catch up.
+void rate(long n, double per_s)
+{
+    using clock = std::chrono::steady_clock;
+    auto start = clock::now();
+    const auto first = start;
+    const auto tick = std::chrono::milliseconds(1);
+    auto next = start;
+    long done = 0;
+    while (done < n) {
+        next += tick;
+        double due_s = std::chrono::duration<double>(next - start).count();
+        long due = std::min(n, static_cast<long>(due_s * per_s));
+        for (; done < due; ++done) {
+            int fd = bound_socket();
+            if (listen(fd, 16) != 0)
+                die("listen");
+            close(fd);
+        }
+        auto now = clock::now();
+        if (now < next)
+            std::this_thread::sleep_until(next);
+        else if (now - next > 10 * tick) { // behind: skip the lost time, no catch-up burst
+            start += now - next;
+            next = now;
+        }
+    }
+    double elapsed = std::chrono::duration<double>(clock::now() - first).count();
+    std::printf("iterations %ld\nelapsed_ns %lld\nachieved_per_s %.0f\n", n,
+                static_cast<long long>(elapsed * 1e9), double(n) / elapsed);
+}
+
 int loopback_listener()
 {
     int fd = bound_socket();
@@ -217,7 +255,7 @@ int main(int argc, char **argv)
         args.erase(args.begin());
     }
     if (args.size() < 2) {
-        std::fprintf(stderr, "usage: listen_load [--wait] loop N | fork N [P] | hold N | paced N RATE | connect N\n");
+        std::fprintf(stderr, "usage: listen_load [--wait] loop N | fork N [P] | hold N | paced N RATE | connect N | rate N PER_S\n");
         return 2;
     }
     // The busy server's listener predates the tracer, as on a real host.
@@ -242,6 +280,8 @@ int main(int argc, char **argv)
         hold(n);
     else if (mode == "connect")
         connections(listener, n);
+    else if (mode == "rate" && args.size() > 2)
+        rate(n, std::atof(args[2].c_str()));
     else if (mode == "paced" && args.size() > 2)
         paced(n, std::atof(args[2].c_str()));
     else {

@@ -121,7 +121,12 @@ std::vector<Event> attributed_snapshot(const EventFilter &filter, unsigned ances
                                        SnapshotGaps *gaps)
 {
     std::vector<Event> events = take_socket_snapshot(filter, gaps);
-    if (auto attribution = make_attribution_enricher({ancestor_depth}))
+    // Taken before the ring buffer is read: a slow user database may be
+    // waited for longer than by live events.
+    AttributionOptions options;
+    options.ancestor_depth = ancestor_depth;
+    options.lookup_wait = std::chrono::seconds(2);
+    if (auto attribution = make_attribution_enricher(options))
         for (auto &e : events)
             attribution->enrich(e);
     return events;

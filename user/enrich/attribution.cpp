@@ -2,9 +2,29 @@
 
 namespace tl {
 
+namespace {
+
+BoundedLookupOptions name_lookups(std::chrono::microseconds wait)
+{
+    BoundedLookupOptions o;
+    o.wait = wait;
+    return o;
+}
+
+BoundedLookupOptions holder_lookups(std::chrono::microseconds wait)
+{
+    BoundedLookupOptions o = PortHolderHint::default_options();
+    o.wait = wait;
+    return o;
+}
+
+} // namespace
+
 AttributionEnricher::AttributionEnricher(const AttributionOptions &options)
-    : processes_(options.process_cache_capacity, options.ancestor_depth),
-      containers_(options.container_cache_capacity), holder_hint_(containers_)
+    : processes_(options.process_cache_capacity, options.ancestor_depth, {},
+                 name_lookups(options.lookup_wait)),
+      containers_(options.container_cache_capacity),
+      holder_hint_(containers_, {}, holder_lookups(options.lookup_wait))
 {
 }
 

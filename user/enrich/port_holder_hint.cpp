@@ -1,12 +1,12 @@
 #include "enrich/port_holder_hint.hpp"
 
 #include <cerrno>
+#include <memory>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "enrich/proc_task.hpp"
-#include "host/port_holders.hpp"
 #include "util/text_escape.hpp"
 
 namespace tl {
@@ -26,7 +26,41 @@ std::string describe(const PortHolder &h, const tl_task *task,
     return text;
 }
 
+// The search itself, on the worker thread: it owns its cgroup paths, the
+// consumer's caches are not thread-safe.
+PortHolderHint::Lookup search_port_holders()
+{
+    auto cgroups = std::make_shared<CgroupPaths>();
+    return [cgroups](const PortQuery &q) {
+        PortHolderAnswer answer;
+        try {
+            answer.holders = find_port_holders(q);
+        } catch (const std::exception &e) {
+            spdlog::debug("EADDRINUSE holder of port {}: {}", q.port, e.what());
+        }
+        if (!answer.holders.empty() && answer.holders.front().pid)
+            answer.first_task = task_from_proc(answer.holders.front().pid, *cgroups);
+        return answer;
+    };
+}
+
 } // namespace
+
+BoundedLookupOptions PortHolderHint::default_options()
+{
+    BoundedLookupOptions o;
+    o.wait = std::chrono::milliseconds(5);
+    o.max_pending = 16;
+    o.max_answers = 64;
+    o.answer_ttl = std::chrono::seconds(2); // ports change hands
+    return o;
+}
+
+PortHolderHint::PortHolderHint(ContainerCache &containers, Lookup lookup,
+                               BoundedLookupOptions options)
+    : containers_(containers), lookups_(lookup ? std::move(lookup) : search_port_holders(), options)
+{
+}
 
 void PortHolderHint::annotate(Event &event)
 {
@@ -35,19 +69,11 @@ void PortHolderHint::annotate(Event &event)
         !event.holder_hint.empty())
         return;
     PortQuery q{s.netns, event.raw.task.pid, static_cast<std::uint8_t>(s.protocol), s.req_port};
-    std::vector<PortHolder> holders;
-    try {
-        holders = find_port_holders(q);
-    } catch (const std::exception &e) {
-        spdlog::debug("EADDRINUSE holder of port {}: {}", s.req_port, e.what());
-        return;
-    }
-    if (holders.empty())
-        return;
-    const PortHolder &h = holders.front();
-    std::optional<tl_task> task;
-    if (h.pid)
-        task = task_from_proc(h.pid, containers_.paths());
+    auto answer = lookups_.get(q);
+    if (!answer || answer->holders.empty())
+        return; // not in time (counted): a later failed bind on the port gets it
+    const PortHolder &h = answer->holders.front();
+    const tl_task *task = answer->first_task ? &*answer->first_task : nullptr;
     std::shared_ptr<const ContainerDetails> container;
     if (task) {
         container = containers_.details_for(*task);
@@ -56,9 +82,9 @@ void PortHolderHint::annotate(Event &event)
         by_cgroup.cgroup_id = h.cgroup_id;
         container = containers_.details_for(by_cgroup);
     }
-    event.holder_hint = describe(h, task ? &*task : nullptr, container);
-    if (holders.size() > 1)
-        event.holder_hint += fmt::format(" (+{} more)", holders.size() - 1);
+    event.holder_hint = describe(h, task, container);
+    if (answer->holders.size() > 1)
+        event.holder_hint += fmt::format(" (+{} more)", answer->holders.size() - 1);
 }
 
 } // namespace tl

@@ -24,8 +24,10 @@ bool same_program(const std::string &proc_exe, const tl_task &task)
 
 } // namespace
 
-ProcessCache::ProcessCache(std::size_t capacity, unsigned ancestor_depth)
-    : cache_(capacity), ancestor_depth_(ancestor_depth)
+ProcessCache::ProcessCache(std::size_t capacity, unsigned ancestor_depth,
+                           UserNames::Source names_source, BoundedLookupOptions name_lookups)
+    : cache_(capacity), names_(1024, name_lookups, std::move(names_source)),
+      ancestor_depth_(ancestor_depth)
 {
 }
 
@@ -34,11 +36,32 @@ std::shared_ptr<const ProcessDetails> ProcessCache::details_for(const tl_task &t
     if (task.pid == 0)
         return nullptr;
     ProcessKey key{task.pid, task.start_ns};
-    if (auto cached = cache_.get(key); cached && same_program((*cached)->executable, task))
+    if (auto cached = cache_.get(key); cached && same_program((*cached)->executable, task)) {
+        if (!names_pending_.empty() && names_pending_.count(key))
+            return with_late_names(key, task, std::move(*cached));
         return *cached;
+    }
     auto details = build(task);
     cache_.put(key, details);
     return details;
+}
+
+std::shared_ptr<const ProcessDetails> ProcessCache::with_late_names(
+    const ProcessKey &key, const tl_task &task, std::shared_ptr<const ProcessDetails> d)
+{
+    auto user = names_.user(task.uid);
+    auto group = names_.group(task.gid);
+    if (user && group)
+        names_pending_.erase(key);
+    if ((!user || *user == d->user_name) && (!group || *group == d->group_name))
+        return d; // nothing new
+    auto copy = std::make_shared<ProcessDetails>(*d);
+    if (user)
+        copy->user_name = std::move(*user);
+    if (group)
+        copy->group_name = std::move(*group);
+    cache_.put(key, copy);
+    return copy;
 }
 
 std::shared_ptr<const ProcessDetails> ProcessCache::build(const tl_task &task)
@@ -47,8 +70,12 @@ std::shared_ptr<const ProcessDetails> ProcessCache::build(const tl_task &task)
     std::uint64_t start_ticks = monotonic_ns_to_boot_ticks(task.start_ns);
     d->start_wall_ns = monotonic_to_wall_ns(task.start_ns);
     d->entity_id = process_entity_id(task.pid, start_ticks);
-    d->user_name = names_.user(task.uid);
-    d->group_name = names_.group(task.gid);
+    auto user = names_.user(task.uid);
+    auto group = names_.group(task.gid);
+    d->user_name = user.value_or(""); // not there in time: omitted now, filled in later
+    d->group_name = group.value_or("");
+    if ((!user || !group) && names_pending_.size() < cache_.capacity())
+        names_pending_.insert({task.pid, task.start_ns});
     d->ancestors = ancestors_of(task, ancestor_depth_);
 
     auto st = read_proc_stat(task.pid);

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <unordered_set>
 
 #include "util/lru_cache.hpp"
 #include "host/user_names.hpp"
@@ -28,7 +29,10 @@ struct ProcessKeyHash {
 
 class ProcessCache {
 public:
-    ProcessCache(std::size_t capacity, unsigned ancestor_depth);
+    // names_source / name_lookups: how user and group names are looked up,
+    // and how long an event waits for one (tests inject a slow database).
+    ProcessCache(std::size_t capacity, unsigned ancestor_depth, UserNames::Source names_source = {},
+                 BoundedLookupOptions name_lookups = {});
 
     // Never blocks on the process: when /proc no longer has it (or has a
     // different process under that pid) the details come from the kernel
@@ -39,13 +43,21 @@ public:
     std::size_t capacity() const { return cache_.capacity(); }
     std::uint64_t evictions() const { return cache_.evictions(); }
     void clear_names() { names_.clear(); }
+    // Events that went out without a user or group name because the lookup
+    // had not answered within its wait.
+    std::uint64_t names_timed_out() const { return names_.timed_out(); }
 
 private:
     std::shared_ptr<const ProcessDetails> build(const tl_task &task);
+    // Details cached before their names came: the names now, if they came.
+    std::shared_ptr<const ProcessDetails> with_late_names(const ProcessKey &key, const tl_task &task,
+                                                          std::shared_ptr<const ProcessDetails> d);
 
     LruCache<ProcessKey, std::shared_ptr<const ProcessDetails>, ProcessKeyHash> cache_;
     UserNames names_;
     unsigned ancestor_depth_;
+    // Cached details still missing a name (its lookup was slow), bounded.
+    std::unordered_set<ProcessKey, ProcessKeyHash> names_pending_;
 };
 
 } // namespace tl

@@ -64,50 +64,55 @@ std::optional<std::string> lookup_name(Lookup lookup, Name name_of)
 
 } // namespace
 
-std::string UserNames::user(std::uint32_t uid)
+std::optional<std::string> host_user_or_group_name(std::uint32_t id, bool is_group)
 {
-    if (auto name = users_.get(uid))
-        return *name;
-    if (host_root_set()) {
-        std::string name = host_file_name("/etc/passwd", uid, false);
-        users_.put(uid, name);
-        return name;
-    }
-    auto name = lookup_name<passwd>(
-        [uid](passwd *pw, char *buf, std::size_t size, passwd **result) {
-            return getpwuid_r(uid, pw, buf, size, result);
+    if (host_root_set())
+        return host_file_name(is_group ? "/etc/group" : "/etc/passwd", id, is_group);
+    if (is_group)
+        return lookup_name<struct group>(
+            [id](struct group *gr, char *buf, std::size_t size, struct group **result) {
+                return getgrgid_r(id, gr, buf, size, result);
+            },
+            [](const struct group &gr) { return gr.gr_name; });
+    return lookup_name<passwd>(
+        [id](passwd *pw, char *buf, std::size_t size, passwd **result) {
+            return getpwuid_r(id, pw, buf, size, result);
         },
         [](const passwd &pw) { return pw.pw_name; });
-    if (!name)
-        return {};
-    users_.put(uid, *name); // "" is cached too: unknown uids stay unknown
-    return *name;
 }
 
-std::string UserNames::group(std::uint32_t gid)
+UserNames::UserNames(std::size_t capacity, BoundedLookupOptions lookups, Source source)
+    : users_(capacity), groups_(capacity),
+      lookups_(
+          [source = source ? std::move(source) : Source(host_user_or_group_name)](std::uint64_t key) {
+              return source(static_cast<std::uint32_t>(key), key >> 32);
+          },
+          lookups)
 {
-    if (auto name = groups_.get(gid))
-        return *name;
-    if (host_root_set()) {
-        std::string name = host_file_name("/etc/group", gid, true);
-        groups_.put(gid, name);
-        return name;
-    }
-    auto name = lookup_name<struct group>(
-        [gid](struct group *gr, char *buf, std::size_t size, struct group **result) {
-            return getgrgid_r(gid, gr, buf, size, result);
-        },
-        [](const struct group &gr) { return gr.gr_name; });
-    if (!name)
-        return {};
-    groups_.put(gid, *name);
-    return *name;
 }
+
+std::optional<std::string> UserNames::name(std::uint32_t id, bool is_group)
+{
+    auto &cache = is_group ? groups_ : users_;
+    if (auto name = cache.get(id))
+        return *name;
+    auto answer = lookups_.get(std::uint64_t{id} | (std::uint64_t{is_group} << 32));
+    if (!answer)
+        return std::nullopt; // not in time
+    if (!*answer)
+        return std::string(); // failed: not cached, asked again for the next process
+    cache.put(id, **answer); // "" is cached too: unknown ids stay unknown
+    return **answer;
+}
+
+std::optional<std::string> UserNames::user(std::uint32_t uid) { return name(uid, false); }
+std::optional<std::string> UserNames::group(std::uint32_t gid) { return name(gid, true); }
 
 void UserNames::clear()
 {
     users_.clear();
     groups_.clear();
+    lookups_.clear();
 }
 
 } // namespace tl

@@ -1,6 +1,8 @@
 // A stage that completes events after decoding (process, container, policy).
 #pragma once
 
+#include <cstdint>
+
 #include "pipeline/event.hpp"
 
 namespace tl {
@@ -16,6 +18,9 @@ public:
     // Called from the reader loop about every poll timeout: notice that a
     // file changed on disk (a Kubernetes ConfigMap update sends no SIGHUP).
     virtual void poll_changes() {}
+    // Events that went out without something this enricher looks up slowly
+    // (a user name, a port's holder) because it did not answer in time.
+    virtual std::uint64_t lookups_timed_out() const { return 0; }
 };
 
 } // namespace tl

@@ -33,6 +33,8 @@ std::string SessionSummary::line() const
         out += fmt::format(" malformed-records={}", decode_errors);
     if (failed_records)
         out += fmt::format(" failed-records={}", failed_records);
+    if (lookups_timed_out)
+        out += fmt::format(" slow-lookups={}", lookups_timed_out);
     out += fmt::format("; by class: priority received={} dropped={}, routine received={} dropped={}",
                        received_by_class[TL_CLASS_PRIORITY], dropped_by_class[TL_CLASS_PRIORITY],
                        received_by_class[TL_CLASS_ROUTINE], dropped_by_class[TL_CLASS_ROUTINE]);
@@ -117,10 +119,8 @@ void TraceSession::emit(Event &event)
         return;
     event.sequence = ++sequence_;
     ++emitted_;
-    {
-        std::lock_guard lock(counters_mutex_);
-        ++summary_.events_by_action[std::string(event_action(event.kind))];
-    }
+    if (auto kind = static_cast<std::size_t>(event.kind); kind < event_kinds)
+        emitted_by_kind_[kind].bump();
     lines_.reset(event); // each format's line made once, for every sink
     for (auto &sink : sinks_)
         sink->write(event, lines_);
@@ -130,15 +130,11 @@ void TraceSession::handle_record(const void *data, std::size_t size)
 {
     auto event = decode_event(data, size);
     if (!event) {
-        std::lock_guard lock(counters_mutex_);
-        ++summary_.decode_errors;
+        decode_errors_.bump();
         return;
     }
-    {
-        std::lock_guard lock(counters_mutex_);
-        ++summary_.received_by_class[event->raw.flags & TL_EVENT_PRIORITY ? TL_CLASS_PRIORITY
-                                                                          : TL_CLASS_ROUTINE];
-    }
+    received_by_class_[event->raw.flags & TL_EVENT_PRIORITY ? TL_CLASS_PRIORITY : TL_CLASS_ROUTINE]
+        .bump();
     offer(*event);
 }
 
@@ -156,8 +152,12 @@ void TraceSession::report_drops_if_changed()
     std::uint64_t total = std::accumulate(drops.per_cpu.begin(), drops.per_cpu.end(), std::uint64_t{0});
     std::uint64_t map_drops = kernel_->map_full_drops();
     std::uint64_t sink_drops = 0;
+    std::uint64_t lookups_timed_out = 0;
+    for (auto &enricher : enrichers_)
+        lookups_timed_out += enricher->lookups_timed_out();
     {
         std::lock_guard lock(counters_mutex_);
+        summary_.lookups_timed_out = lookups_timed_out;
         sink_counters_.clear();
         for (auto &sink : sinks_) {
             sink_counters_.push_back({sink->name(), sink->stats()});
@@ -199,10 +199,22 @@ bool TraceSession::output_closed() const
     return false;
 }
 
+SessionSummary TraceSession::summary_now() const
+{
+    SessionSummary s = summary_;
+    for (std::size_t k = 0; k < event_kinds; ++k)
+        if (std::uint64_t n = emitted_by_kind_[k].get())
+            s.events_by_action[std::string(event_action(static_cast<EventKind>(k)))] = n;
+    for (std::size_t c = 0; c < TL_CLASS_COUNT; ++c)
+        s.received_by_class[c] = received_by_class_[c].get();
+    s.decode_errors = decode_errors_.get();
+    return s;
+}
+
 SessionCounters TraceSession::counters() const
 {
     std::lock_guard lock(counters_mutex_);
-    return {summary_, sink_counters_};
+    return {summary_now(), sink_counters_};
 }
 
 SessionSummary TraceSession::run(const SessionControl &control)
@@ -251,7 +263,7 @@ SessionSummary TraceSession::run(const SessionControl &control)
     report_drops_if_changed();
     std::lock_guard lock(counters_mutex_);
     summary_.failed_records = reader.failed();
-    return summary_;
+    return summary_now();
 }
 
 } // namespace tl

@@ -36,6 +36,9 @@ struct SessionSummary {
     std::uint64_t kernel_map_drops = 0; // a kernel map was full (pending calls, listeners)
     std::uint64_t decode_errors = 0;
     std::uint64_t failed_records = 0; // decoded, but handling them threw
+    // Events that went out without a user name or an EADDRINUSE holder
+    // because its lookup did not answer within the bounded wait.
+    std::uint64_t lookups_timed_out = 0;
     // Kernel records by ring class (enum tl_ring_class): read, and lost to a full buffer.
     std::array<std::uint64_t, TL_CLASS_COUNT> received_by_class{};
     std::array<std::uint64_t, TL_CLASS_COUNT> dropped_by_class{};
@@ -85,6 +88,16 @@ private:
     void report_drops_if_changed();
     bool output_closed() const; // a reader went away (stdout into `head`): end like other tools
     void track_listener(Event &event);
+    SessionSummary summary_now() const; // the caller holds counters_mutex_
+
+    // Per-event counters: written by the reader thread only, read by the
+    // metrics thread; relaxed atomics, no lock and no allocation per event.
+    struct Counter {
+        std::atomic<std::uint64_t> value{0};
+        void bump() { value.store(value.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
+        std::uint64_t get() const { return value.load(std::memory_order_relaxed); }
+    };
+    static constexpr std::size_t event_kinds = static_cast<std::size_t>(EventKind::Existing) + 1;
 
     SessionOptions options_;
     std::vector<std::unique_ptr<Sink>> sinks_;
@@ -97,7 +110,10 @@ private:
     std::array<std::uint64_t, TL_CLASS_COUNT> last_drops_{};
     std::uint64_t last_sink_drops_ = 0;
     std::uint64_t last_map_drops_ = 0;
-    SessionSummary summary_;
+    std::array<Counter, event_kinds> emitted_by_kind_;
+    std::array<Counter, TL_CLASS_COUNT> received_by_class_;
+    Counter decode_errors_;
+    SessionSummary summary_; // the periodic part (drops); per-event counts are above
     mutable std::mutex counters_mutex_; // guards summary_ and sink_counters_ against counters()
     std::vector<SinkCounters> sink_counters_;
     // Open listeners by socket cookie: a close whose port the kernel already

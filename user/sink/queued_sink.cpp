@@ -29,6 +29,7 @@ QueuedSink::~QueuedSink()
 
 void QueuedSink::push(std::string record, bool is_drop_report)
 {
+    bool wake = false;
     {
         std::lock_guard lock(mutex_);
         if (depth_.load() >= options_.capacity) {
@@ -37,8 +38,12 @@ void QueuedSink::push(std::string record, bool is_drop_report)
         }
         queue_.push_back(std::move(record));
         ++depth_;
+        // A busy worker takes this record with its next batch: no wake-up
+        // (a futex call) per record under a flood.
+        wake = worker_idle_;
     }
-    wake_worker_.notify_one();
+    if (wake)
+        wake_worker_.notify_one();
 }
 
 void QueuedSink::write(const Event &event)
@@ -126,9 +131,11 @@ void QueuedSink::run_worker()
     auto backoff = options_.min_backoff;
     bool failing = false;
     for (;;) {
+        worker_idle_ = true;
         wake_worker_.wait(lock, [&] {
             return stopping_ || reopen_requested_ || flush_requested_ || !queue_.empty();
         });
+        worker_idle_ = false;
         if (give_up_ && !queue_.empty()) {
             dropped_ += queue_.size();
             depth_ -= queue_.size();
@@ -155,38 +162,51 @@ void QueuedSink::run_worker()
             continue;
         }
 
-        std::string record = std::move(queue_.front());
-        queue_.pop_front();
+        // Everything queued is taken under one lock and sent without it: the
+        // reader's pushes do not meet the lock once per record.
+        std::deque<std::string> batch;
+        batch.swap(queue_);
         in_flight_ = true;
         lock.unlock();
-        SendResult result = transport_->send(record);
+        std::uint64_t delivered = 0, rejected = 0;
+        bool retry_later = false;
+        while (!batch.empty() && !give_up_.load()) {
+            SendResult result = transport_->send(batch.front());
+            if (result == SendResult::RetryLater) {
+                retry_later = true;
+                break;
+            }
+            if (result == SendResult::Delivered) {
+                ++delivered;
+            } else {
+                ++rejected;
+                spdlog::warn("sink {}: record rejected: {}", name_, transport_->last_error());
+            }
+            batch.pop_front();
+        }
         lock.lock();
         in_flight_ = false;
-        switch (result) {
-        case SendResult::Delivered:
-            ++written_;
-            --depth_;
+        written_ += delivered;
+        dropped_ += rejected;
+        errors_ += rejected;
+        depth_ -= delivered + rejected;
+        // Not sent (a failure, or given up): back to the front, in order.
+        queue_.insert(queue_.begin(), std::make_move_iterator(batch.begin()),
+                      std::make_move_iterator(batch.end()));
+        if (delivered) {
             if (failing)
                 spdlog::info("sink {}: delivering again", name_);
             failing = false;
             backoff = options_.min_backoff;
-            break;
-        case SendResult::Rejected:
-            ++dropped_;
-            ++errors_;
-            --depth_;
-            spdlog::warn("sink {}: record rejected: {}", name_, transport_->last_error());
-            break;
-        case SendResult::RetryLater:
+        }
+        if (retry_later) {
             ++errors_;
             if (!failing)
                 spdlog::warn("sink {}: {}; queueing up to {} records and retrying", name_,
                              transport_->last_error(), options_.capacity);
             failing = true;
-            queue_.push_front(std::move(record));
             wake_worker_.wait_for(lock, backoff, [&] { return give_up_ || reopen_requested_; });
             backoff = std::min(backoff * 2, options_.max_backoff);
-            break;
         }
         progress_.notify_all();
     }

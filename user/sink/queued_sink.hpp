@@ -71,7 +71,10 @@ private:
     bool in_flight_ = false;
     bool reopen_requested_ = false;
     bool flush_requested_ = false;
-    bool give_up_ = false;  // drain timed out: drop what is queued
+    // drain timed out: drop what is queued.  Atomic: the worker checks it
+    // between the records of a batch without the lock.
+    std::atomic<bool> give_up_{false};
+    bool worker_idle_ = false; // waiting for records: a push must wake it
     bool stopping_ = false;
 
     std::atomic<std::size_t> depth_{0};
