@@ -3,7 +3,7 @@
  * Does the running kernel let us load and attach each hook family?  One
  * empty program per attach point of every real program in trace_listen.bpf.c,
  * same section (so same program type, attach type and target).  Userspace
- * (user/hook_probe.cpp) loads one family of them at a time: a family whose
+ * (user/kernel/hook_probe.cpp) loads one family of them at a time: a family whose
  * probes load and attach is one the kernel offers, so a real program of it
  * that the verifier then rejects is a bug in trace-listen, not a missing
  * feature.  No maps, no CO-RE: loading them costs the kernel almost nothing.

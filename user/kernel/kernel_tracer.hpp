@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "hook_probe.hpp"
+#include "kernel/hook_probe.hpp"
 #include "trace_listen/event.h"
 
 struct trace_listen_bpf;
