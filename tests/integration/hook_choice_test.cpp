@@ -66,7 +66,7 @@ TEST_CASE("the real programs of every hook family this kernel loads pass its ver
     CHECK(verified >= 2);
 }
 
-TEST_CASE("--log-level debug names each probed hook family and its result - the first that works is the one used")
+TEST_CASE("the debug log names each probed hook family and its result - the first that works is the one used")
 {
     TL_REQUIRE_BPF();
     TracerProcess tracer({"--no-snapshot", "--log-level", "debug", "-o", "json"});
