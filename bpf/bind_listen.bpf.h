@@ -101,7 +101,12 @@ static __always_inline int finish_call(void *map, enum call_kind kind, int ret, 
 		if (ret != -EBADF && ret != -ENOTSOCK)
 			sk = sock_from_fd((int)call->sock);
 	} else {
-		sk = BPF_CORE_READ((struct socket *)call->sock, sk);
+		/* Out of the CO-RE read: inside it, call->sock would get a CO-RE
+		 * relocation against struct pending_call, which no kernel has
+		 * (every kretprobe was refused: "failed to resolve CO-RE relocation"). */
+		struct socket *sock = (struct socket *)call->sock;
+
+		sk = BPF_CORE_READ(sock, sk);
 	}
 	if (kind == CALL_BIND)
 		handle_bind_return(sk, call->saddr, call->arg, ret, hook, via);

@@ -18,7 +18,7 @@ namespace tl::test {
 
 bool bpf_available() { return geteuid() == 0 && access("/sys/kernel/btf/vmlinux", R_OK) == 0; }
 
-TracerProcess::TracerProcess(std::vector<std::string> args, bool wait_ready)
+TracerProcess::TracerProcess(std::vector<std::string> args, bool wait_ready, std::string binary)
 {
     int out_pipe[2], err_pipe[2];
     if (pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC))
@@ -30,7 +30,6 @@ TracerProcess::TracerProcess(std::vector<std::string> args, bool wait_ready)
         // Like a shell would: the tracer must not hold the test's sockets.
         close_range(3, ~0U, 0);
         std::vector<char *> argv;
-        std::string binary = TRACE_LISTEN_BINARY;
         argv.push_back(binary.data());
         for (auto &a : args)
             argv.push_back(a.data());

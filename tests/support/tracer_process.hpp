@@ -35,7 +35,9 @@ public:
     // Starts trace-listen with `args`; returns once it logged that it is
     // tracing (throws with its stderr if it exited or took over 30 s).
     // wait_ready=false: return at once (for commands that just run and exit).
-    explicit TracerProcess(std::vector<std::string> args, bool wait_ready = true);
+    // `binary`: another build of the tracer (a test-only variant).
+    explicit TracerProcess(std::vector<std::string> args, bool wait_ready = true,
+                           std::string binary = TRACE_LISTEN_BINARY);
     TracerProcess(const TracerProcess &) = delete;
     TracerProcess &operator=(const TracerProcess &) = delete;
     ~TracerProcess();

@@ -40,7 +40,8 @@ std::string version_report()
                                                                : "no (CO-RE cannot work)");
     // The same probes the tracer runs before it loads, so this predicts its choice.
     bool root = geteuid() == 0;
-    std::string fexit = root ? yes_no(kernel_allows_fexit(vmlinux.get())) : "unknown (needs root)";
+    std::string fexit =
+        root ? yes_no(probe_hook_family(HookFamily::Fexit, -1).works) : "unknown (needs root)";
     bool state_tp = has_type(vmlinux.get(), "trace_event_raw_inet_sock_set_state",
                              BTF_KIND_STRUCT);
     bool syscall_tp = has_type(vmlinux.get(), "trace_event_raw_sys_enter", BTF_KIND_STRUCT);

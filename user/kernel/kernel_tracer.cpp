@@ -10,8 +10,6 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
-#include <mutex>
-#include <regex>
 #include <stdexcept>
 
 #include <spdlog/spdlog.h>
@@ -25,49 +23,15 @@ namespace tl {
 
 namespace {
 
-// Programs doing one job on different hooks; exactly one set per job loads.
-const std::vector<std::string> &bind_programs(BindHook hook)
-{
-    static const std::vector<std::string> fexit{"fexit_inet_bind", "fexit_inet6_bind",
-                                                "fentry_inet_listen", "fexit_inet_listen"};
-    static const std::vector<std::string> kprobe{
-        "kprobe_inet_bind",   "kprobe_inet6_bind",  "kretprobe_inet_bind",
-        "kretprobe_inet6_bind", "kprobe_inet_listen", "kretprobe_inet_listen"};
-    static const std::vector<std::string> syscall{"tp_sys_enter_bind", "tp_sys_exit_bind",
-                                                  "tp_sys_enter_listen", "tp_sys_exit_listen"};
-    switch (hook) {
-    case BindHook::Fexit: return fexit;
-    case BindHook::Kprobe: return kprobe;
-    default: return syscall;
-    }
-}
-
-std::string state_program(StateHook hook)
-{
-    switch (hook) {
-    case StateHook::TpBtf: return "tp_btf_state";
-    case StateHook::RawTp: return "raw_tp_state";
-    default: return "tp_state";
-    }
-}
-
-bool is_cookie_program(const std::string &name)
-{
-    return name == "cookie_bind4" || name == "cookie_bind6";
-}
-// io_uring's bind/listen requests: reported from its tracepoints where the
-// syscall tracepoints are the bind/listen hooks, else only marked as io_uring.
-const std::vector<std::string> &uring_programs(UringHook hook)
-{
-    static const std::vector<std::string> tp_btf{"tp_btf_uring_submit", "tp_btf_uring_complete"};
-    static const std::vector<std::string> raw_tp{"raw_tp_uring_submit", "raw_tp_uring_complete"};
-    static const std::vector<std::string> none;
-    switch (hook) {
-    case UringHook::TpBtf: return tp_btf;
-    case UringHook::RawTp: return raw_tp;
-    default: return none;
-    }
-}
+// Per job, the families in order of preference (fastest, most complete first).
+const Choice<BindHook> bind_choices[] = {{BindHook::Fexit, HookFamily::Fexit},
+                                         {BindHook::Kprobe, HookFamily::Kprobe},
+                                         {BindHook::SyscallTracepoint, HookFamily::SyscallTracepoints}};
+const Choice<StateHook> state_choices[] = {{StateHook::TpBtf, HookFamily::StateTpBtf},
+                                           {StateHook::RawTp, HookFamily::StateRawTp},
+                                           {StateHook::Tracepoint, HookFamily::StateTracepoint}};
+const Choice<UringHook> uring_choices[] = {{UringHook::TpBtf, HookFamily::UringTpBtf},
+                                           {UringHook::RawTp, HookFamily::UringRawTp}};
 
 // The priority ring buffer: an eighth of the routine one, 256 KiB to 1 MiB
 // (a power of two, as the routine size is).  256 KiB holds about 390 events:
@@ -80,12 +44,6 @@ std::uint32_t priority_ringbuf_bytes(std::uint32_t routine_bytes)
                                      1u << 20);
 }
 
-// libbpf reports which program failed only in its log; keep the last name.
-std::mutex log_mutex;
-std::string last_failed_program;
-std::string verifier_log; // the last "-- BEGIN PROG LOAD LOG --" block
-bool in_verifier_log = false;
-
 int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list args)
 {
     va_list copy;
@@ -96,29 +54,23 @@ int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list args)
     vsnprintf(line.data(), line.size() + 1, fmt, args);
     while (!line.empty() && line.back() == '\n')
         line.pop_back();
-    static const std::regex failed_prog("prog '([^']+)': failed to");
-    std::smatch m;
-    if (std::regex_search(line, m, failed_prog)) {
-        std::lock_guard lock(log_mutex);
-        last_failed_program = m[1].str();
-    }
-    {
-        std::lock_guard lock(log_mutex);
-        if (line.find("-- BEGIN PROG LOAD LOG --") != std::string::npos) {
-            in_verifier_log = true;
-            verifier_log.clear();
-        } else if (line.find("-- END PROG LOAD LOG --") != std::string::npos) {
-            in_verifier_log = false;
-        } else if (in_verifier_log) {
-            verifier_log += line + "\n";
-        }
-    }
-    // Fallbacks make load failures expected; they are debug detail.
+    // Probes of families the kernel refuses fail on purpose: debug detail.
     if (level == LIBBPF_DEBUG)
         spdlog::trace("libbpf: {}", line);
     else
         spdlog::debug("libbpf: {}", line);
     return 0;
+}
+
+// The end of a verifier log: where it says why (the whole is at debug level).
+std::string last_lines(const std::string &text, std::size_t count)
+{
+    std::size_t pos = text.size();
+    while (pos > 0 && text[pos - 1] == '\n')
+        --pos;
+    for (std::size_t n = 0; n < count && pos != std::string::npos && pos > 0; ++n)
+        pos = text.rfind('\n', pos - 1);
+    return pos == std::string::npos || pos == 0 ? text : text.substr(pos + 1);
 }
 
 // Bit numbers of the anonymous INET_FLAGS_* enum, from the running kernel.
@@ -166,11 +118,6 @@ void require_kernel_floor(const btf *vmlinux)
     uname(&u);
     throw std::runtime_error("trace-listen needs Linux 5.11 or newer with BTF; this kernel (" +
                              std::string(u.release) + ") lacks " + missing);
-}
-
-bool wants_tracefs(BindHook bind, StateHook state)
-{
-    return bind == BindHook::SyscallTracepoint || state == StateHook::Tracepoint;
 }
 
 } // namespace
@@ -241,84 +188,28 @@ std::string ActiveHooks::describe() const
 KernelTracer::KernelTracer(const KernelSettings &settings)
 {
     libbpf_set_print(libbpf_log);
-
-    // Probe first: a failed full load costs a verifier run of every program.
-    std::vector<BindHook> binds;
     {
         // Freed before the load, in which libbpf parses the BTF again:
         // two parsed copies at once would double the start-up memory peak.
         std::unique_ptr<btf, void (*)(btf *)> vmlinux(btf__load_vmlinux_btf(), btf__free);
         require_kernel_floor(vmlinux.get());
         inet_flag_bits_ = read_inet_flag_bits(vmlinux.get());
-        if (kernel_allows_fexit(vmlinux.get()))
-            binds.push_back(BindHook::Fexit);
-        else
-            spdlog::debug("fexit is not available: skipping it");
     }
-    if (kernel_has_kprobes())
-        binds.push_back(BindHook::Kprobe);
-    else
-        spdlog::debug("kprobes are not available: skipping them");
-    const bool fexit_probed = !binds.empty() && binds.front() == BindHook::Fexit;
-    spdlog::debug("probed: fexit={} kprobe={} (syscall tracepoints and the TCP state hooks are "
-                  "tried in order)",
-                  fexit_probed ? "works" : "refused",
-                  std::find(binds.begin(), binds.end(), BindHook::Kprobe) != binds.end()
-                      ? "present" : "absent");
-    binds.push_back(BindHook::SyscallTracepoint);
-    std::vector<StateHook> states = {StateHook::TpBtf, StateHook::RawTp, StateHook::Tracepoint};
-    const std::vector<UringHook> urings = {UringHook::TpBtf, UringHook::RawTp, UringHook::None};
-    if (settings.bind_hook != BindHook::Auto)
-        binds = {settings.bind_hook};
-    if (settings.state_hook != StateHook::Auto)
-        states = {settings.state_hook};
+    if (std::string root = cgroup2_root(); !root.empty())
+        cgroup_fd_ = open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-    std::size_t bi = 0, si = 0, ui = 0;
-    bool cookies = true;
-    std::string failures;
-    while (bi < binds.size() && si < states.size()) {
-        std::string failed;
-        hooks_.cookies_at_create = cookies;
-        errno = 0;
-        if (try_load(settings, binds[bi], states[si], urings[ui], failed)) {
-            hooks_.bind = binds[bi];
-            hooks_.state = states[si];
-            hooks_.uring = urings[ui];
-            return;
-        }
-        failures += (failures.empty() ? "" : ", ") + failed +
-                    (errno ? " (" + std::string(std::strerror(errno)) + ")" : "");
-        const auto &bp = bind_programs(binds[bi]);
-        // The probe loaded and attached an fexit program here: a real one the
-        // verifier rejects is a bug in trace-listen, not a missing feature.
-        // Say so, with the verifier's words, instead of quietly falling back.
-        if (binds[bi] == BindHook::Fexit && fexit_probed &&
-            std::find(bp.begin(), bp.end(), failed) != bp.end() && errno != EPERM) {
-            std::lock_guard lock(log_mutex);
-            throw std::runtime_error(
-                "the kernel accepts fexit programs (probed), but the verifier rejected " + failed +
-                ": this is a trace-listen bug, please report it with this message; "
-                "--bind-hook kprobe or syscall works around it. Verifier log:\n" + verifier_log);
-        }
-        const auto &up = uring_programs(urings[ui]);
-        if (std::find(up.begin(), up.end(), failed) != up.end())
-            ++ui; // None loads nothing: ui stays in range
-        else if (is_cookie_program(failed) && cookies)
-            cookies = false;
-        else if (std::find(bp.begin(), bp.end(), failed) != bp.end())
-            ++bi;
-        else if (failed == state_program(states[si]))
-            ++si;
-        else
+    // Probe first, one family at a time and only as far as needed: the real
+    // load then verifies the chosen families only.
+    hooks_.bind = pick(bind_choices, settings.bind_hook, BindHook::Auto, "--bind-hook");
+    hooks_.state = pick(state_choices, settings.state_hook, StateHook::Auto, "--state-hook");
+    hooks_.uring = UringHook::None;
+    for (const auto &c : uring_choices)
+        if (probe(c.family)) {
+            hooks_.uring = c.hook;
             break;
-    }
-    if (settings.bind_hook != BindHook::Auto || settings.state_hook != StateHook::Auto)
-        throw std::runtime_error("the forced hook does not work on this kernel (failed: " +
-                                 failures + "); use --bind-hook auto / --state-hook auto");
-    throw std::runtime_error(
-        "could not load the kernel programs (failed: " + failures +
-        "); run with --log-level debug for the verifier log, and check that the kernel has BTF "
-        "(/sys/kernel/btf/vmlinux) and that you have CAP_BPF and CAP_PERFMON");
+        }
+    hooks_.cookies_at_create = probe(HookFamily::CookieCgroupBind);
+    load(settings);
 }
 
 KernelTracer::~KernelTracer()
@@ -329,15 +220,47 @@ KernelTracer::~KernelTracer()
         close(cgroup_fd_);
 }
 
-bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook state,
-                            UringHook uring, std::string &failed_program)
+bool KernelTracer::probe(HookFamily family)
 {
-    links_.clear();
-    skel_.reset(trace_listen_bpf__open());
-    if (!skel_) {
-        failed_program = "open: " + std::string(std::strerror(errno));
-        return false;
+    // Classic tracepoints look their ids up in tracefs; this throws, saying
+    // why, when tracefs is there but unreadable to this process.
+    if (hook_family_needs_tracefs(family) && ensure_tracefs_mounted())
+        hooks_.tracefs_mounted_by_us = true;
+    ProbeResult result = probe_hook_family(family, cgroup_fd_);
+    spdlog::debug("probed: {}={}{}", hook_family_name(family), result.works ? "works" : "refused",
+                  result.works ? "" : " (" + result.detail + ")");
+    if (!result.works)
+        probe_failures_ += (probe_failures_.empty() ? "" : "; ") + std::string(hook_family_name(family)) +
+                           ": " + result.detail;
+    return result.works;
+}
+
+template <typename Hook, std::size_t N>
+Hook KernelTracer::pick(const Choice<Hook> (&choices)[N], Hook forced, Hook auto_hook,
+                        const char *option)
+{
+    for (const auto &c : choices) {
+        if (forced != auto_hook && c.hook != forced)
+            continue;
+        if (probe(c.family))
+            return c.hook;
+        if (forced != auto_hook)
+            throw std::runtime_error(std::string("the forced hook does not work on this kernel (") +
+                                     option + " " + std::string(hook_family_name(c.family)) +
+                                     ": " + probe_failures_.substr(probe_failures_.rfind(": ") + 2) +
+                                     "); use --bind-hook auto / --state-hook auto");
     }
+    throw std::runtime_error(
+        std::string("this kernel offers none of the hooks of ") + option + " (" + probe_failures_ +
+        "); run with --log-level debug for libbpf's messages, and check that the kernel has BTF "
+        "(/sys/kernel/btf/vmlinux) and that you have CAP_BPF and CAP_PERFMON");
+}
+
+void KernelTracer::load(const KernelSettings &s)
+{
+    skel_.reset(trace_listen_bpf__open());
+    if (!skel_)
+        throw std::runtime_error("could not open the BPF object: " + std::string(std::strerror(errno)));
     auto *ro = skel_->rodata;
     ro->trace_bind = s.bind;
     ro->trace_listen = s.listen;
@@ -365,62 +288,67 @@ bool KernelTracer::try_load(const KernelSettings &s, BindHook bind, StateHook st
     }
     bpf_map__set_max_entries(skel_->maps.priority_events, priority_ringbuf_bytes(s.ringbuf_bytes));
     // fexit and kprobes on inet_* already report io_uring's calls.
-    ro->uring_emits = bind == BindHook::SyscallTracepoint;
+    ro->uring_emits = hooks_.bind == BindHook::SyscallTracepoint;
     // A batch larger than half the buffer would only ever wake on overflow.
     ro->wakeup_batch_bytes = std::min<std::uint64_t>(
         std::uint64_t{s.wakeup_batch} * (sizeof(tl_event) + 8), s.ringbuf_bytes / 2);
 
-    const auto &wanted_bind = bind_programs(bind);
-    const auto &wanted_uring = uring_programs(uring);
-    const std::string wanted_state = state_program(state);
+    auto family_of = [](const auto &choices, auto hook) {
+        for (const auto &c : choices)
+            if (c.hook == hook)
+                return c.family;
+        throw std::logic_error("a hook without a family");
+    };
+    std::vector<HookFamily> families = {family_of(bind_choices, hooks_.bind),
+                                        family_of(state_choices, hooks_.state)};
+    if (hooks_.uring != UringHook::None)
+        families.push_back(family_of(uring_choices, hooks_.uring));
+    if (hooks_.cookies_at_create)
+        families.push_back(HookFamily::CookieCgroupBind);
+
     bpf_program *prog;
     bpf_object__for_each_program(prog, skel_->obj)
-    {
-        std::string name = bpf_program__name(prog);
-        bool on = name == wanted_state ||
-                  std::find(wanted_bind.begin(), wanted_bind.end(), name) != wanted_bind.end() ||
-                  std::find(wanted_uring.begin(), wanted_uring.end(), name) != wanted_uring.end() ||
-                  (is_cookie_program(name) && hooks_.cookies_at_create);
-        bpf_program__set_autoload(prog, on);
-    }
+        bpf_program__set_autoload(prog, false);
+    std::vector<bpf_program *> programs;
+    std::vector<HookFamily> program_family;
+    for (HookFamily f : families)
+        for (bpf_program *p : family_programs(*skel_, f)) {
+            bpf_program__set_autoload(p, true);
+            programs.push_back(p);
+            program_family.push_back(f);
+        }
 
-    {
-        std::lock_guard lock(log_mutex);
-        last_failed_program.clear();
-    }
+    ProgramLogs logs(programs);
     if (int err = trace_listen_bpf__load(skel_.get()); err) {
-        std::lock_guard lock(log_mutex);
-        failed_program = last_failed_program.empty() ? "load: " + std::string(std::strerror(-err))
-                                                     : last_failed_program;
-        spdlog::debug("loading with bind={} state={} failed at {}", bind_hook_name(bind),
-                      state_hook_name(state), failed_program);
-        return false;
+        const bpf_program *rejected = logs.rejected();
+        if (!rejected)
+            throw std::runtime_error("could not load the kernel programs (" +
+                                     std::string(std::strerror(-err)) +
+                                     "); run with --log-level debug for libbpf's messages");
+        std::size_t i = std::find(programs.begin(), programs.end(), rejected) - programs.begin();
+        std::string log = logs.log_of(rejected);
+        spdlog::debug("verifier log of {}:\n{}", bpf_program__name(rejected), log);
+        // Its family's probe loaded and attached here: a real program of it
+        // that the verifier rejects is a bug in trace-listen, not a missing
+        // feature, so say so with the verifier's words instead of falling back.
+        throw std::runtime_error(
+            "the kernel accepts " + std::string(hook_family_name(program_family[i])) +
+            " programs (probed), but the verifier rejected " + bpf_program__name(rejected) + " (" +
+            std::strerror(-err) + "): this is a trace-listen bug, please report it with this "
+            "message; another --bind-hook / --state-hook works around it. Verifier log (end; "
+            "--log-level debug shows all):\n" + last_lines(log, 40));
     }
 
-    if (wants_tracefs(bind, state) && ensure_tracefs_mounted())
-        hooks_.tracefs_mounted_by_us = true;
-
-    bpf_object__for_each_program(prog, skel_->obj)
-    {
-        if (!bpf_program__autoload(prog))
-            continue;
-        std::string name = bpf_program__name(prog);
-        bpf_link *link = nullptr;
-        if (is_cookie_program(name)) {
-            if (cgroup_fd_ < 0)
-                cgroup_fd_ = open(cgroup2_root().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            link = cgroup_fd_ >= 0 ? bpf_program__attach_cgroup(prog, cgroup_fd_) : nullptr;
-        } else {
-            link = bpf_program__attach(prog);
-        }
-        if (!link) {
-            failed_program = name;
-            spdlog::debug("attaching {} failed: {}", name, std::strerror(errno));
-            return false;
-        }
+    for (std::size_t i = 0; i < programs.size(); ++i) {
+        bpf_program *p = programs[i];
+        bool cookie = program_family[i] == HookFamily::CookieCgroupBind;
+        bpf_link *link = cookie ? bpf_program__attach_cgroup(p, cgroup_fd_) : bpf_program__attach(p);
+        if (!link)
+            throw std::runtime_error(std::string("attaching ") + bpf_program__name(p) + " failed (" +
+                                     std::strerror(errno) + ") although its family's probe attached "
+                                     "here; another --bind-hook / --state-hook may work");
         links_.emplace_back(link);
     }
-    return true;
 }
 
 int KernelTracer::ringbuf_fd() const { return bpf_map__fd(skel_->maps.events); }

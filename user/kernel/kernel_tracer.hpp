@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel/hook_probe.hpp"
 #include "trace_listen/event.h"
 
 struct trace_listen_bpf;
@@ -23,6 +24,12 @@ enum class StateHook { Auto, TpBtf, RawTp, Tracepoint };
 enum class UringHook { TpBtf, RawTp, None };
 
 // In-kernel filters and settings, fixed before load.
+// A hook of a job (BindHook, StateHook, UringHook) and its programs' family.
+template <typename Hook> struct Choice {
+    Hook hook;
+    HookFamily family;
+};
+
 struct KernelSettings {
     bool bind = true;
     bool listen = true;
@@ -97,14 +104,20 @@ public:
     bool seed_listener_owner(std::uint64_t cookie, const tl_task &owner, int socket_fd);
 
 private:
-    bool try_load(const KernelSettings &settings, BindHook bind, StateHook state, UringHook uring,
-                  std::string &failed_program);
+    // Probes one family (logged at debug level); false when refused.
+    bool probe(HookFamily family);
+    // The first family of `choices` that probes fine, or the forced one; throws.
+    template <typename Hook, std::size_t N>
+    Hook pick(const Choice<Hook> (&choices)[N], Hook forced, Hook auto_hook, const char *option);
+    // Loads and attaches the chosen families' programs; throws saying why not.
+    void load(const KernelSettings &settings);
 
     std::unique_ptr<trace_listen_bpf, SkeletonDeleter> skel_;
     std::vector<LinkPtr> links_; // declared after skel_: destroyed first
     ActiveHooks hooks_;
     int cgroup_fd_ = -1;
     InetFlagBits inet_flag_bits_;
+    std::string probe_failures_; // "family: why" of every refused probe
 };
 
 } // namespace tl
