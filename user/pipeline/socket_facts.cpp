@@ -69,18 +69,8 @@ bool is_dual_stack(const tl_sock &sock)
 
 std::vector<std::string> option_names(std::uint16_t options)
 {
-    static constexpr std::array<std::pair<std::uint16_t, const char *>, 6> names{{
-        {TL_OPT_REUSEADDR, "SO_REUSEADDR"},
-        {TL_OPT_REUSEPORT, "SO_REUSEPORT"},
-        {TL_OPT_V6ONLY, "IPV6_V6ONLY"},
-        {TL_OPT_FREEBIND, "IP_FREEBIND"},
-        {TL_OPT_TRANSPARENT, "IP_TRANSPARENT"},
-        {TL_OPT_BIND_ADDRESS_NO_PORT, "IP_BIND_ADDRESS_NO_PORT"},
-    }};
     std::vector<std::string> out;
-    for (auto [bit, name] : names)
-        if (options & bit)
-            out.emplace_back(name);
+    for_each_option_name(options, [&](std::string_view name) { out.emplace_back(name); });
     return out;
 }
 

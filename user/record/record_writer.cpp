@@ -226,7 +226,7 @@ void RecordWriter::after_record()
         write_block();
 }
 
-void RecordWriter::write(const Event &event)
+void RecordWriter::before_record()
 {
     if (!begun_)
         begin(nlohmann::json::object());
@@ -234,18 +234,18 @@ void RecordWriter::write(const Event &event)
         write_header();
     if (block_.empty())
         block_start_ = std::chrono::steady_clock::now();
+}
+
+void RecordWriter::write(const Event &event)
+{
+    before_record();
     block_.add(event);
     after_record();
 }
 
 void RecordWriter::write(const DropReport &report)
 {
-    if (!begun_)
-        begin(nlohmann::json::object());
-    if (!open_file_)
-        write_header();
-    if (block_.empty())
-        block_start_ = std::chrono::steady_clock::now();
+    before_record();
     block_.add(report);
     after_record();
 }

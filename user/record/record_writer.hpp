@@ -93,7 +93,8 @@ private:
     void write_header();
     void write_block();
     void seal(SealReason reason);
-    void after_record();
+    void before_record(); // header written, block timer started
+    void after_record();  // a full block goes out
 
     WriterOptions options_;
     FrameEncoder encoder_;
