@@ -261,7 +261,7 @@ TEST_CASE("agent: a non-root user with file capabilities traces and attributes a
                                                std::filesystem::perms::others_read |
                                                std::filesystem::perms::others_exec);
     std::string copy = (dir.path / "trace-listen").string();
-    std::filesystem::copy_file(TRACE_LISTEN_BINARY, copy);
+    std::filesystem::copy_file(tracer_binary(), copy);
     shell("setcap cap_bpf,cap_perfmon,cap_net_admin,cap_sys_admin,cap_sys_ptrace,"
           "cap_dac_read_search+ep " + copy);
     Fd fd = tcp_listener("127.0.0.1", 0, 4);
@@ -314,7 +314,7 @@ TEST_CASE("agent: started as the systemd unit starts it - a non-root user with a
     std::string out = shell("(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups "
                             "--inh-caps=-all," + caps + " --ambient-caps=-all," + caps +
                             " --bounding-set=-all," + caps + " --no-new-privs " +
-                            TRACE_LISTEN_BINARY + " --duration 1 -o json --port " + port + " 2>" +
+                            tracer_binary() + " --duration 1 -o json --port " + port + " 2>" +
                             err_file + ")");
     std::string err = shell("cat " + err_file);
     INFO(err);

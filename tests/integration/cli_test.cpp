@@ -61,7 +61,7 @@ TEST_CASE("without BPF privileges it exits 1 with one line naming CAP_BPF and CA
     if (geteuid() != 0)
         TL_SKIP("needs root to drop to an unprivileged user");
     std::string out = try_shell(std::string("setpriv --reuid=65534 --regid=65534 --clear-groups ") +
-                                TRACE_LISTEN_BINARY + " --duration 1 2>&1; echo rc=$?")
+                                tracer_binary() + " --duration 1 2>&1; echo rc=$?")
                           .value_or("");
     INFO(out);
     CHECK(out.find("rc=1\n") != std::string::npos); // not rc=126: the binary did run
@@ -96,7 +96,7 @@ TEST_CASE("a closed stdout ends the trace cleanly - trace-listen -o json | head 
     TL_REQUIRE_BPF();
     Fd fd = tcp_listener("127.0.0.1", 0); // at least one snapshot line
     std::string out =
-        try_shell(std::string("bash -c 'timeout 30 ") + TRACE_LISTEN_BINARY +
+        try_shell(std::string("bash -c 'timeout 30 ") + tracer_binary() +
                   " -o json 2>/tmp/tl-head-$$.err | head -1 >/dev/null; "
                   "echo rc=${PIPESTATUS[0]}; cat /tmp/tl-head-$$.err; rm -f /tmp/tl-head-$$.err'")
             .value_or("");
@@ -122,7 +122,7 @@ TEST_CASE("tracefs mounted but not readable is named as such - not as missing")
         TL_SKIP("tracefs is readable by uid 65534 here (mode not 0700)");
     }
     auto run = [&](const std::string &flags) {
-        return try_shell(as_nobody + TRACE_LISTEN_BINARY + " " + flags +
+        return try_shell(as_nobody + tracer_binary() + " " + flags +
                          " --no-snapshot --duration 1 2>&1; echo rc=$?")
             .value_or("");
     };

@@ -43,7 +43,7 @@ Run run_shell(const std::string &command)
     return {status, out.substr(0, at), ""};
 }
 
-std::string binary() { return TRACE_LISTEN_BINARY; }
+std::string binary() { return tracer_binary(); }
 
 } // namespace
 

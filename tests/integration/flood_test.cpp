@@ -69,7 +69,7 @@ class QuietTracer {
 public:
     explicit QuietTracer(std::vector<std::string> args)
     {
-        args.insert(args.begin(), TRACE_LISTEN_BINARY);
+        args.insert(args.begin(), tracer_binary());
         // A flood loses events on purpose: exit 0 must mean "stopped as asked".
         args.push_back("--allow-loss");
         std::vector<char *> argv;

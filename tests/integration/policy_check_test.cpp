@@ -266,7 +266,7 @@ struct OwnerlessListener {
     }
 };
 
-std::string binary() { return TRACE_LISTEN_BINARY; }
+std::string binary() { return tracer_binary(); }
 
 } // namespace
 

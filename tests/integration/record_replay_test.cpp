@@ -389,7 +389,7 @@ TEST_CASE("replay --follow into a pipe whose reader went away ends")
         for (int i = 0; i < 3; ++i)
             w.write(e);
     }
-    std::string out = try_shell(std::string("bash -c 'timeout 20 ") + TRACE_LISTEN_BINARY +
+    std::string out = try_shell(std::string("bash -c 'timeout 20 ") + tracer_binary() +
                                 " replay --follow -o json " + file +
                                 " 2>/dev/null | head -1 >/dev/null; echo rc=${PIPESTATUS[0]}'")
                           .value_or("");

@@ -147,7 +147,7 @@ bool section_has(const std::string &screen, const std::string &title,
 
 std::string top_command(const std::string &flags)
 {
-    return std::string(TRACE_LISTEN_BINARY) + " top " + flags + "; echo EXIT=$?";
+    return tracer_binary() + " top " + flags + "; echo EXIT=$?";
 }
 
 // Starts top in the terminal; returns once it has drawn its first screen.
@@ -389,7 +389,7 @@ TEST_CASE("top: Ctrl-C and SIGTERM give the terminal back too")
     CHECK(last.find("LISTENING NOW") == std::string::npos);
 
     term.run("clear");
-    term.run("sh -c 'echo $$ > " + pid_file + "; exec " + TRACE_LISTEN_BINARY +
+    term.run("sh -c 'echo $$ > " + pid_file + "; exec " + tracer_binary() +
              " top --no-snapshot --comm " + comm + "'; echo EXIT=$?");
     REQUIRE(term.wait_for_text("LISTENING NOW", std::chrono::seconds(30), &last));
     std::ifstream in(pid_file);
@@ -610,7 +610,7 @@ TEST_CASE("top: the terminal going away ends it - no tracer left running without
     pid_t pid = 0;
     {
         TmuxSession term(80, 24);
-        term.run("sh -c 'echo $$ > " + pid_file + "; exec " + TRACE_LISTEN_BINARY +
+        term.run("sh -c 'echo $$ > " + pid_file + "; exec " + tracer_binary() +
                  " top --no-snapshot --comm tltop-none'");
         std::string last;
         REQUIRE(term.wait_for_text("LISTENING NOW", std::chrono::seconds(30), &last));

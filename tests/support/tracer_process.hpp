@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/skip.hpp"
+#include "support/tracer_binary.hpp"
 
 namespace tl::test {
 
@@ -37,7 +38,7 @@ public:
     // wait_ready=false: return at once (for commands that just run and exit).
     // `binary`: another build of the tracer (a test-only variant).
     explicit TracerProcess(std::vector<std::string> args, bool wait_ready = true,
-                           std::string binary = TRACE_LISTEN_BINARY);
+                           std::string binary = tracer_binary());
     TracerProcess(const TracerProcess &) = delete;
     TracerProcess &operator=(const TracerProcess &) = delete;
     ~TracerProcess();

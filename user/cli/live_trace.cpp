@@ -101,19 +101,19 @@ void announce_tracing(const std::string &prefix)
 
 int loss_exit_code(const SessionSummary &summary, bool allow_loss)
 {
-    std::uint64_t lost = summary.ringbuf_drops + summary.sink_drops + summary.kernel_map_drops;
+    const std::uint64_t lost = summary.lost();
     if (!lost)
         return exit_ok;
+    const std::string which =
+        fmt::format("ring buffer {}, kernel maps {}, sinks {}, unread at exit {}", summary.ringbuf_drops,
+                    summary.kernel_map_drops, summary.sink_drops, summary.unread_at_exit);
     if (allow_loss) {
-        spdlog::warn("{} event(s) lost (ring buffer {}, kernel maps {}, sinks {}); exit 0 as "
-                     "--allow-loss asks",
-                     lost, summary.ringbuf_drops, summary.kernel_map_drops, summary.sink_drops);
+        spdlog::warn("{} event(s) lost ({}); exit 0 as --allow-loss asks", lost, which);
         return exit_ok;
     }
-    spdlog::error("{} event(s) lost (ring buffer {}, kernel maps {}, sinks {}): exit {}; a larger "
-                  "--ringbuf-size or sink queue may help, --allow-loss accepts loss",
-                  lost, summary.ringbuf_drops, summary.kernel_map_drops, summary.sink_drops,
-                  exit_lost);
+    spdlog::error("{} event(s) lost ({}): exit {}; a larger --ringbuf-size or sink queue may "
+                  "help, --allow-loss accepts loss",
+                  lost, which, exit_lost);
     return exit_lost;
 }
 

@@ -86,7 +86,7 @@ std::int64_t watch(const CheckFlags &flags, const EventFilter &filter, std::vect
                  session->hooks().describe());
     SessionSummary summary = session->run(control);
     return static_cast<std::int64_t>(
-        std::max<std::uint64_t>(collector->lost(), summary.ringbuf_drops + summary.sink_drops + summary.kernel_map_drops));
+        std::max<std::uint64_t>(collector->lost(), summary.lost()));
 }
 
 int run_check(const CheckFlags &flags)

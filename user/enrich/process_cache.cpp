@@ -26,9 +26,15 @@ bool same_program(const std::string &proc_exe, const tl_task &task)
 
 ProcessCache::ProcessCache(std::size_t capacity, unsigned ancestor_depth,
                            UserNames::Source names_source, BoundedLookupOptions name_lookups)
-    : cache_(capacity), names_(1024, name_lookups, std::move(names_source)),
+    : cache_(capacity), names_(1024, name_lookups, names_source),
       ancestor_depth_(ancestor_depth)
 {
+    // The host's first NSS lookup also reads nsswitch.conf and loads the
+    // modules, which on a slow host (seen under QEMU without KVM) outlasts
+    // the consumer's wait: done now, root's names are there for the first
+    // event, as most listeners are root's.
+    if (!names_source)
+        names_.prefetch(0, 0);
 }
 
 std::shared_ptr<const ProcessDetails> ProcessCache::details_for(const tl_task &task)

@@ -62,6 +62,12 @@ std::optional<std::string> lookup_name(Lookup lookup, Name name_of)
     return std::nullopt;
 }
 
+// The worker's key: the id, with bit 32 set for groups.
+std::uint64_t lookup_key(std::uint32_t id, bool is_group)
+{
+    return std::uint64_t{id} | std::uint64_t{is_group} << 32;
+}
+
 } // namespace
 
 std::optional<std::string> host_user_or_group_name(std::uint32_t id, bool is_group)
@@ -91,12 +97,18 @@ UserNames::UserNames(std::size_t capacity, BoundedLookupOptions lookups, Source 
 {
 }
 
+void UserNames::prefetch(std::uint32_t uid, std::uint32_t gid)
+{
+    lookups_.prefetch(lookup_key(uid, false));
+    lookups_.prefetch(lookup_key(gid, true));
+}
+
 std::optional<std::string> UserNames::name(std::uint32_t id, bool is_group)
 {
     auto &cache = is_group ? groups_ : users_;
     if (auto name = cache.get(id))
         return *name;
-    auto answer = lookups_.get(std::uint64_t{id} | (std::uint64_t{is_group} << 32));
+    auto answer = lookups_.get(lookup_key(id, is_group));
     if (!answer)
         return std::nullopt; // not in time
     if (!*answer)

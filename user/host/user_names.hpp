@@ -31,6 +31,9 @@ public:
     // the answer did not come within the wait: ask again for a later event.
     std::optional<std::string> user(std::uint32_t uid);
     std::optional<std::string> group(std::uint32_t gid);
+    // Looks these up now without waiting, so that they are known when the
+    // first event asks.
+    void prefetch(std::uint32_t uid, std::uint32_t gid);
     void clear(); // SIGHUP: /etc/passwd may have changed
     // Names that were not there within the wait (each time an event went
     // out without one).

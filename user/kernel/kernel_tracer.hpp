@@ -94,6 +94,9 @@ public:
     const ActiveHooks &hooks() const { return hooks_; }
     int ringbuf_fd() const;          // routine records
     int priority_ringbuf_fd() const; // exposure-relevant records (enum tl_ring_class)
+    // Stops the programs (the maps stay readable): at exit, so that what the
+    // rings hold is all there will be, and is read to the end.
+    void detach() { links_.clear(); }
     // Failed ring-buffer reservations so far.
     RingDrops ringbuf_drops() const;
     // Events lost because a kernel map was full (pending calls, listeners).

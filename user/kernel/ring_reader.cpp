@@ -24,9 +24,6 @@ constexpr std::size_t batch = 4096;
 // least) keeps consuming while the producer keeps writing, so without a bound
 // a flood would hold stop, reload and periodic work for as long as it lasts.
 constexpr std::chrono::milliseconds slice{50};
-// At exit: what waits is taken for at most this long, then the rest is left
-// (and counted by the kernel as it overruns), so a flood cannot delay a stop.
-constexpr std::chrono::milliseconds drain_all_limit{250};
 // A callback's way to end libbpf's consume loop (the record is consumed).
 constexpr int budget_spent = -EAGAIN;
 } // namespace
@@ -80,6 +77,10 @@ int RingReader::on_record(void *ctx, void *data, std::size_t size)
 {
     auto *ring = static_cast<Ring *>(ctx);
     RingReader *self = ring->owner;
+    if (self->discarding_) {
+        ++self->discarded_;
+        return 0;
+    }
     // libbpf is C: an exception must not unwind through it.  A record whose
     // handling failed is counted (failed-records), and reading goes on.
     try {
@@ -124,14 +125,21 @@ int RingReader::drain()
     return total;
 }
 
-int RingReader::drain_all()
+std::uint64_t RingReader::drain_all(std::chrono::milliseconds limit)
 {
-    // Bounded: a producer that never stops must not keep the caller from exiting.
-    const auto deadline = std::chrono::steady_clock::now() + drain_all_limit;
-    int total = 0, n = 0;
-    while (std::chrono::steady_clock::now() < deadline && (n = drain()) > 0)
-        total += n;
-    return n < 0 ? n : total;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    int n = 0;
+    while (std::chrono::steady_clock::now() < deadline && (n = drain()) > 0) {
+    }
+    if (n < 0)
+        spdlog::error("reading the ring buffer at exit failed: {}", std::strerror(-n));
+    // Past the limit (a sink that handles records slowly): the rest is only
+    // counted.  Detached programs add nothing, so this ends.
+    discarding_ = true;
+    for (auto &ring : rings_)
+        ring_buffer__consume(ring->rb);
+    discarding_ = false;
+    return std::exchange(discarded_, 0);
 }
 
 int RingReader::poll(int timeout_ms)

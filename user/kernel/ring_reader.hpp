@@ -30,8 +30,11 @@ public:
     int poll(int timeout_ms);
     // Handles a bounded batch of what is there without waiting.
     int drain();
-    // Handles what there is at exit, for a bounded time whatever a flood does.
-    int drain_all();
+    // At exit, once the programs are detached (nothing new comes): handles
+    // what the rings hold, for at most `limit`; the records still there
+    // after it are taken unhandled and returned as their count, to be
+    // reported as lost (nothing is lost silently, not even at a stop).
+    std::uint64_t drain_all(std::chrono::milliseconds limit);
     // Records whose handler threw: counted, not fatal.
     std::uint64_t failed() const { return failed_; }
 
@@ -45,6 +48,8 @@ private:
     int epoll_fd_ = -1;
     std::chrono::steady_clock::time_point slice_end_{};
     std::uint64_t failed_ = 0;
+    bool discarding_ = false; // drain_all past its limit: count, do not handle
+    std::uint64_t discarded_ = 0;
 };
 
 } // namespace tl

@@ -17,6 +17,12 @@
 
 namespace tl {
 
+namespace {
+// How long a stop spends handling what the rings still hold; the rest is
+// counted as lost.  Well inside systemd's default stop timeout (90 s).
+constexpr std::chrono::milliseconds exit_drain_limit{10'000};
+} // namespace
+
 std::string SessionSummary::line() const
 {
     std::string out = "events:";
@@ -33,6 +39,8 @@ std::string SessionSummary::line() const
         out += fmt::format(" malformed-records={}", decode_errors);
     if (failed_records)
         out += fmt::format(" failed-records={}", failed_records);
+    if (unread_at_exit)
+        out += fmt::format(" unread-at-exit={}", unread_at_exit);
     if (lookups_timed_out)
         out += fmt::format(" slow-lookups={}", lookups_timed_out);
     out += fmt::format("; by class: priority received={} dropped={}, routine received={} dropped={}",
@@ -256,7 +264,15 @@ SessionSummary TraceSession::run(const SessionControl &control)
                 enricher->reload();
         }
     }
-    reader.drain_all();
+    // Every record of what happened before the stop is handled: the rings
+    // are read to the end once nothing new can come (a slow host needs
+    // seconds for a backlog a fast one clears at once).
+    kernel_->detach();
+    summary_.unread_at_exit = reader.drain_all(exit_drain_limit);
+    if (summary_.unread_at_exit)
+        spdlog::warn("{} kernel record(s) were still unread {} s after the stop and are lost "
+                     "(counted as unread-at-exit)",
+                     summary_.unread_at_exit, exit_drain_limit.count() / 1000);
     report_drops_if_changed();
     for (auto &sink : sinks_)
         sink->flush();

@@ -36,6 +36,9 @@ struct SessionSummary {
     std::uint64_t kernel_map_drops = 0; // a kernel map was full (pending calls, listeners)
     std::uint64_t decode_errors = 0;
     std::uint64_t failed_records = 0; // decoded, but handling them threw
+    // Records the rings still held at exit after the drain's time limit
+    // (lost: counted with the drops).
+    std::uint64_t unread_at_exit = 0;
     // Events that went out without a user name or an EADDRINUSE holder
     // because its lookup did not answer within the bounded wait.
     std::uint64_t lookups_timed_out = 0;
@@ -45,6 +48,12 @@ struct SessionSummary {
     // "events: socket-bind=3 ...; drops: ring-buffer=0 sinks=0; by class: priority
     // received=N dropped=N, routine received=N dropped=N"
     std::string line() const;
+    // Events that happened and were not delivered: ring buffer full, a
+    // kernel map full, a sink that dropped, records unread at exit.
+    std::uint64_t lost() const
+    {
+        return ringbuf_drops + sink_drops + kernel_map_drops + unread_at_exit;
+    }
 };
 
 // A sink's counters as of the last loop iteration (for the metrics endpoint).

@@ -78,8 +78,12 @@ public:
         if (auto it = s.entries.find(key); it != s.entries.end()) {
             Entry &e = it->second;
             if (!e.done) {
-                ++s.timed_out; // asked before and still running: no second wait
-                return std::nullopt;
+                if (e.awaited) {
+                    ++s.timed_out; // asked before and still running: no second wait
+                    return std::nullopt;
+                }
+                e.awaited = true; // prefetched: its first caller waits as for its own
+                return s.wait_for_answer(lock, key, now);
             }
             if (now - e.done_at <= s.options.answer_ttl) {
                 if (e.value)
@@ -90,28 +94,21 @@ public:
             }
             s.entries.erase(it); // too old to trust: look again
         }
-        if (s.pending >= s.options.max_pending) {
+        if (!s.start(key, /*awaited=*/true)) {
             ++s.timed_out;
             return std::nullopt;
         }
-        s.entries.emplace(key, Entry{});
-        s.queue.push_back(key);
-        ++s.pending;
-        s.work.notify_one();
-        const bool stuck = s.busy && now - s.busy_since > s.options.wait;
-        if (!stuck)
-            s.answered.wait_until(lock, now + s.options.wait, [&] {
-                auto it = s.entries.find(key);
-                return it == s.entries.end() || it->second.done;
-            });
-        auto it = s.entries.find(key);
-        if (it != s.entries.end() && it->second.done) {
-            if (it->second.value)
-                return it->second.value;
-            s.entries.erase(it);
-        }
-        ++s.timed_out;
-        return std::nullopt;
+        return s.wait_for_answer(lock, key, now);
+    }
+
+    // Starts the lookup of `key` unless it is known or under way, and waits
+    // for nothing: for an answer wanted soon (at start-up, before the first
+    // event asks).
+    void prefetch(const Key &key)
+    {
+        std::lock_guard lock(state_->mutex);
+        if (!state_->entries.count(key))
+            state_->start(key, /*awaited=*/false);
     }
 
     // Forgets the answers (SIGHUP: the database may have changed).
@@ -135,6 +132,7 @@ private:
 
     struct Entry {
         bool done = false;
+        bool awaited = false; // a caller waited for it (false: prefetched)
         std::optional<Value> value; // nullopt when done: the lookup threw
         Clock::time_point done_at{};
     };
@@ -167,6 +165,41 @@ private:
             }
             exited = true;
             idle.notify_all();
+        }
+
+        // Queues a lookup of `key` (not known yet); false when too many wait.
+        bool start(const Key &key, bool awaited)
+        {
+            if (pending >= options.max_pending)
+                return false;
+            Entry entry;
+            entry.awaited = awaited;
+            entries.emplace(key, entry);
+            queue.push_back(key);
+            ++pending;
+            work.notify_one();
+            return true;
+        }
+
+        // The answer of a lookup under way, if it comes within the wait
+        // (none while the worker is stuck on an earlier lookup).
+        std::optional<Value> wait_for_answer(std::unique_lock<std::mutex> &lock, const Key &key,
+                                             Clock::time_point now)
+        {
+            const bool stuck = busy && now - busy_since > options.wait;
+            if (!stuck)
+                answered.wait_until(lock, now + options.wait, [&] {
+                    auto it = entries.find(key);
+                    return it == entries.end() || it->second.done;
+                });
+            auto it = entries.find(key);
+            if (it != entries.end() && it->second.done) {
+                if (it->second.value)
+                    return it->second.value;
+                entries.erase(it);
+            }
+            ++timed_out;
+            return std::nullopt;
         }
 
         void finish(const Key &key, std::optional<Value> value)
