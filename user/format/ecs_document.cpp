@@ -261,6 +261,34 @@ void write_ecs_drops(std::string &out, const DropReport &r)
     out += '\n';
 }
 
+// The state of a record file as its writer sealed it: kind "state" (a
+// periodic snapshot of an entity's state, in ECS's words), category "file".
+void write_ecs_chain_head(std::string &out, const ChainHeadNotice &n)
+{
+    const ReporterJson &reporter = reporter_json();
+    JsonWriter w(out);
+    w.begin_object();
+    timestamp(w, "@timestamp", n.wall_time_ns);
+    w.fragment("agent", reporter.ecs_agent);
+    w.fragment("ecs", R"({"version":"8.11.0"})");
+    w.object("event");
+    w.members(R"("action":"record-sealed","category":["file"],"dataset":"trace_listen","kind":"state","module":"trace_listen","type":["info"])");
+    w.end_object();
+    w.object("file");
+    w.text("path", n.file);
+    w.end_object();
+    w.fragment("host", reporter.ecs_host);
+    w.object("trace_listen");
+    write_chain_head_fields(w, n);
+    RawOriginals raw;
+    add_host_raw(raw);
+    if (!raw.empty())
+        raw.write(w, "raw");
+    w.end_object();
+    w.end_object();
+    out += '\n';
+}
+
 nlohmann::json ecs_document(const Event &event)
 {
     std::string line;
@@ -272,6 +300,13 @@ nlohmann::json ecs_drop_document(const DropReport &report)
 {
     std::string line;
     write_ecs_drops(line, report);
+    return nlohmann::json::parse(line);
+}
+
+nlohmann::json ecs_chain_head_document(const ChainHeadNotice &notice)
+{
+    std::string line;
+    write_ecs_chain_head(line, notice);
     return nlohmann::json::parse(line);
 }
 

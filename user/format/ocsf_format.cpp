@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 
 #include <cstring>
+#include <optional>
 
 #include "format/json_fields.hpp"
 #include "format/json_writer.hpp"
@@ -84,13 +85,15 @@ void times(JsonWriter &w, std::int64_t wall_ns)
 
 // Every profile whose attributes a line may carry must be declared:
 // `datetime` for the *_dt twins, `container` for actor.process.container.
-void metadata(JsonWriter &w, std::uint64_t sequence, std::string_view profiles)
+// A record seal has no place in the session's sequence: none is sent.
+void metadata(JsonWriter &w, std::optional<std::uint64_t> sequence, std::string_view profiles)
 {
     w.key("metadata");
     w.buffer() += reporter_json().ocsf_metadata_head;
     w.buffer() += profiles;
     w.value_written();
-    w.number("sequence", sequence);
+    if (sequence)
+        w.number("sequence", *sequence);
     w.text("version", ocsf_version);
     w.end_object();
 }
@@ -253,6 +256,29 @@ void write_ocsf_drops(std::string &out, const DropReport &r)
     out += '\n';
 }
 
+// Like the drop report, a Base Event (no OCSF class describes a tamper-
+// evident log's checkpoint), activity "Other" named Record Sealed.
+void write_ocsf_chain_head(std::string &out, const ChainHeadNotice &n)
+{
+    JsonWriter w(out);
+    w.begin_object();
+    w.members(R"("activity_id":99,"activity_name":"Record Sealed","category_name":"Uncategorized","category_uid":0,"class_name":"Base Event","class_uid":0)");
+    w.fragment("device", reporter_json().ocsf_device);
+    w.text("message", "record sealed: chain head " + n.head);
+    metadata(w, std::nullopt, R"(["host","datetime"])");
+    w.members(R"("severity":"Informational","severity_id":1,"status":"Success","status_id":1)");
+    times(w, n.wall_time_ns);
+    w.number("type_uid", 99);
+    w.object("unmapped");
+    w.object("trace_listen");
+    w.text("action", "record-sealed");
+    write_chain_head_fields(w, n);
+    w.end_object();
+    w.end_object();
+    w.end_object();
+    out += '\n';
+}
+
 nlohmann::json ocsf_document(const Event &event)
 {
     std::string line;
@@ -264,6 +290,13 @@ nlohmann::json ocsf_drop_document(const DropReport &report)
 {
     std::string line;
     write_ocsf_drops(line, report);
+    return nlohmann::json::parse(line);
+}
+
+nlohmann::json ocsf_chain_head_document(const ChainHeadNotice &notice)
+{
+    std::string line;
+    write_ocsf_chain_head(line, notice);
     return nlohmann::json::parse(line);
 }
 
