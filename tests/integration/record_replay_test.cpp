@@ -668,7 +668,11 @@ TEST_CASE("record --sink sends every seal's chain head to the log sinks - and th
         std::string out;
         CHECK(verify_status({copy, "--head", first["head"]}, &out) == 1);
         INFO(out);
-        CHECK(std::regex_search(out, std::regex("byte [0-9]+ \\(frame [0-9]+\\)")));
+        std::smatch m;
+        REQUIRE(std::regex_search(out, m, std::regex("byte [0-9]+ \\(frame ([0-9]+)\\)")));
+        // A block: after the header (frame 1), before the seal.
+        CHECK(std::stoull(m[1]) > 1);
+        CHECK(std::stoull(m[1]) < first["frame"].get<std::uint64_t>());
         CHECK(out.find("NOT intact") != std::string::npos);
     }
 
