@@ -235,48 +235,63 @@ void write_ocsf_event(std::string &out, const Event &e)
     out += '\n';
 }
 
-void write_ocsf_drops(std::string &out, const DropReport &r)
+namespace {
+
+// What a Base Event about the trace itself says: the activity by name, the
+// line's summary, its severity and status members, and its own fields.
+struct OcsfNotice {
+    std::string_view activity_name;
+    std::string message;
+    std::optional<std::uint64_t> sequence;
+    std::string_view severity_and_status; // JSON members
+    std::string_view action;              // unmapped.trace_listen.action
+    std::int64_t wall_time_ns = 0;
+};
+
+// A Base Event (class 0) with activity "Other" (99): no OCSF class describes
+// a tracer's lost records or a tamper-evident log's checkpoint.
+template <typename Fields>
+void write_ocsf_notice(std::string &out, const OcsfNotice &n, Fields fields)
 {
     JsonWriter w(out);
     w.begin_object();
-    w.members(R"("activity_id":99,"activity_name":"Events Dropped","category_name":"Uncategorized","category_uid":0,"class_name":"Base Event","class_uid":0)");
+    w.number("activity_id", 99);
+    w.text("activity_name", n.activity_name);
+    w.members(R"("category_name":"Uncategorized","category_uid":0,"class_name":"Base Event","class_uid":0)");
     w.fragment("device", reporter_json().ocsf_device);
-    w.text("message", "events dropped");
-    metadata(w, r.sequence, R"(["host","datetime"])");
-    w.members(R"("severity":"Medium","severity_id":3,"status":"Other","status_id":99)");
-    times(w, r.wall_time_ns);
+    w.text("message", n.message);
+    metadata(w, n.sequence, R"(["host","datetime"])");
+    w.members(n.severity_and_status);
+    times(w, n.wall_time_ns);
     w.number("type_uid", 99);
     w.object("unmapped");
     w.object("trace_listen");
-    w.text("action", "events-dropped");
-    write_drop_counts(w, r);
+    w.text("action", n.action);
+    fields(w);
     w.end_object();
     w.end_object();
     w.end_object();
     out += '\n';
 }
 
-// Like the drop report, a Base Event (no OCSF class describes a tamper-
-// evident log's checkpoint), activity "Other" named Record Sealed.
+} // namespace
+
+void write_ocsf_drops(std::string &out, const DropReport &r)
+{
+    write_ocsf_notice(out,
+                      {"Events Dropped", "events dropped", r.sequence,
+                       R"("severity":"Medium","severity_id":3,"status":"Other","status_id":99)",
+                       "events-dropped", r.wall_time_ns},
+                      [&](JsonWriter &w) { write_drop_counts(w, r); });
+}
+
 void write_ocsf_chain_head(std::string &out, const ChainHeadNotice &n)
 {
-    JsonWriter w(out);
-    w.begin_object();
-    w.members(R"("activity_id":99,"activity_name":"Record Sealed","category_name":"Uncategorized","category_uid":0,"class_name":"Base Event","class_uid":0)");
-    w.fragment("device", reporter_json().ocsf_device);
-    w.text("message", "record sealed: chain head " + n.head);
-    metadata(w, std::nullopt, R"(["host","datetime"])");
-    w.members(R"("severity":"Informational","severity_id":1,"status":"Success","status_id":1)");
-    times(w, n.wall_time_ns);
-    w.number("type_uid", 99);
-    w.object("unmapped");
-    w.object("trace_listen");
-    w.text("action", "record-sealed");
-    write_chain_head_fields(w, n);
-    w.end_object();
-    w.end_object();
-    w.end_object();
-    out += '\n';
+    write_ocsf_notice(out,
+                      {"Record Sealed", "record sealed: chain head " + n.head, std::nullopt,
+                       R"("severity":"Informational","severity_id":1,"status":"Success","status_id":1)",
+                       "record-sealed", n.wall_time_ns},
+                      [&](JsonWriter &w) { write_chain_head_fields(w, n); });
 }
 
 nlohmann::json ocsf_document(const Event &event)
