@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "pipeline/event_decode.hpp"
+#include "pipeline/notice.hpp"
 
 namespace tl::golden {
 
@@ -347,6 +348,21 @@ inline DropReport golden_drop_report()
     r.kernel_map_dropped = 2;
     r.dropped_by_class = {14, 1};
     return r;
+}
+
+// A record's minute seal, as `record` hands it to the log sinks.
+inline ChainHeadNotice golden_chain_head()
+{
+    ChainHeadNotice n;
+    n.wall_time_ns = base_time_ns + 120'000'000'000;
+    n.file = "/var/log/trace-listen/audit.tlr";
+    n.file_index = 2;
+    n.frame = 57;
+    n.offset = 183'204;
+    n.reason = "minute";
+    n.head = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    n.records = 1234;
+    return n;
 }
 
 } // namespace tl::golden

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -530,4 +531,162 @@ TEST_CASE("a record of another format version is refused with a clear message")
     Replay v = replay({"--verify", file});
     CHECK(v.status == 2);
     CHECK(v.err.find("record format version 7") != std::string::npos);
+}
+
+namespace {
+
+// The chain-head lines a sink file holds: what a SIEM kept of a recording.
+std::vector<Json> sealed_lines(const std::string &sink_file)
+{
+    std::vector<Json> out;
+    std::ifstream in(sink_file);
+    std::string line;
+    while (std::getline(in, line)) {
+        Json doc = Json::parse(line);
+        if (doc["event"]["action"] == "record-sealed")
+            out.push_back(doc);
+    }
+    return out;
+}
+
+void flip_byte(const std::string &path, std::uint64_t at)
+{
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(at));
+    char c = 0;
+    f.read(&c, 1);
+    c ^= 0x20;
+    f.seekp(static_cast<std::streamoff>(at));
+    f.write(&c, 1);
+}
+
+int verify_status(std::vector<std::string> args, std::string *err = nullptr)
+{
+    args.insert(args.begin(), {"replay", "--verify"});
+    TracerProcess p(args, /*wait_ready=*/false);
+    int status = p.wait(60s);
+    if (err)
+        *err = p.err();
+    return status;
+}
+
+} // namespace
+
+TEST_CASE("record --sink sends every seal's chain head to the log sinks - and the SIEM's heads "
+          "prove the files")
+{
+    TL_REQUIRE_BPF();
+    TempDir dir;
+    std::string file = (dir.path / "siem.tlr").string();
+    std::string ecs_sink = (dir.path / "siem.json").string();
+    std::string table_sink = (dir.path / "siem.txt").string();
+    std::string ocsf_sink = (dir.path / "siem-ocsf.json").string();
+    // Uncompressed and 4K per file: a few hundred events rotate several times.
+    // --allow-loss: a slow build may drop part of the burst; seals are what count.
+    TracerProcess rec({"record", "-w", file, "--pid", std::to_string(getpid()), "--no-snapshot",
+                       "--no-compress", "--rotate-size", "4K", "--rotate-count", "1000",
+                       "--sink", "file:" + ecs_sink + ":ecs", "--sink",
+                       "file:" + table_sink + ":table", "--sink", "file:" + ocsf_sink + ":ocsf",
+                       "--allow-loss"});
+    for (int i = 0; i < 300; ++i)
+        tcp_listener("127.0.0.1", 0);
+    REQUIRE(wait_recorded(file, 1));
+    std::this_thread::sleep_for(500ms);
+    REQUIRE(rec.stop() == 0); // the closing seal
+
+    std::vector<Json> seals = sealed_lines(ecs_sink);
+    // Validated against docs/schema/ with the rest of the suite's lines.
+    for (const auto &path : {ecs_sink, ocsf_sink}) {
+        std::stringstream all;
+        all << std::ifstream(path).rdbuf();
+        keep_json_lines(all.str());
+    }
+    REQUIRE(seals.size() >= 2);
+    // The log says the same as the sinks: one seal, one spdlog line.
+    std::string err = rec.err();
+    std::size_t logged = 0;
+    for (std::size_t at = err.find("record: chain head"); at != std::string::npos;
+         at = err.find("record: chain head", at + 1))
+        ++logged;
+    CHECK(logged == seals.size());
+
+    const Json &last = seals.back()["trace_listen"]["record"];
+    CHECK(last["seal_reason"] == "close");
+    CHECK(last["file"] == file);
+    CHECK(seals.back()["event"]["kind"] == "state");
+    CHECK(seals.back()["file"]["path"] == file);
+    std::uint64_t newest = last["file_index"];
+    REQUIRE(newest >= 1); // it rotated
+    std::vector<std::string> files, heads;
+    for (std::uint64_t i = newest; i > 0; --i)
+        files.push_back(file + "." + std::to_string(i));
+    files.push_back(file);
+    std::size_t rotations = 0;
+    for (const auto &s : seals) {
+        const Json &r = s["trace_listen"]["record"];
+        REQUIRE(std::regex_match(r["head"].get<std::string>(), std::regex("[0-9a-f]{64}")));
+        heads.push_back(r["head"]);
+        rotations += r["seal_reason"] == "rotation";
+    }
+    CHECK(rotations == newest);
+
+    // The table and OCSF sinks carry the same heads.
+    {
+        std::stringstream table, ocsf;
+        table << std::ifstream(table_sink).rdbuf();
+        ocsf << std::ifstream(ocsf_sink).rdbuf();
+        for (const auto &h : heads) {
+            CHECK(table.str().find("chain head " + h) != std::string::npos);
+            CHECK(ocsf.str().find("\"head\":\"" + h + "\"") != std::string::npos);
+        }
+    }
+
+    // Every head the SIEM kept is in the files, one chain through them.
+    {
+        std::vector<std::string> args = files;
+        for (const auto &h : heads) {
+            args.push_back("--head");
+            args.push_back(h);
+        }
+        std::string out;
+        CHECK(verify_status(args, &out) == 0);
+        INFO(out);
+        CHECK(out.find("verify: intact") != std::string::npos);
+    }
+
+    // One byte flipped in a block of the first rotated file: verify against
+    // the head the SIEM has for it names the frame.
+    const Json &first = seals.front()["trace_listen"]["record"];
+    REQUIRE(first["seal_reason"] == "rotation");
+    std::string first_file = file + "." + std::to_string(newest - first["file_index"].get<std::uint64_t>());
+    CHECK(verify_status({first_file, "--head", first["head"]}) == 0);
+    {
+        std::string copy = (dir.path / "flipped.tlr").string();
+        fs::copy_file(first_file, copy);
+        // Three quarters into the file, before its seal: past the header, in a block.
+        flip_byte(copy, first["offset"].get<std::uint64_t>() * 3 / 4);
+        std::string out;
+        CHECK(verify_status({copy, "--head", first["head"]}, &out) == 1);
+        INFO(out);
+        std::smatch m;
+        REQUIRE(std::regex_search(out, m, std::regex("byte [0-9]+ \\(frame ([0-9]+)\\)")));
+        // A block: after the header (frame 1), before the seal.
+        CHECK(std::stoull(m[1]) > 1);
+        CHECK(std::stoull(m[1]) < first["frame"].get<std::uint64_t>());
+        CHECK(out.find("NOT intact") != std::string::npos);
+    }
+
+    // The newest file cut where its closing seal began: the SIEM's last head
+    // is not in it.
+    {
+        std::string copy = (dir.path / "cut.tlr").string();
+        fs::copy_file(file, copy);
+        fs::resize_file(copy, last["offset"].get<std::uint64_t>());
+        std::string out;
+        CHECK(verify_status({copy, "--head", last["head"]}, &out) == 1);
+        INFO(out);
+        CHECK(out.find("without the seal") != std::string::npos);
+        CHECK(out.find("chain head " + last["head"].get<std::string>() + " is not in") !=
+              std::string::npos);
+    }
 }

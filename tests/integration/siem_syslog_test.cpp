@@ -11,6 +11,7 @@
 
 #include "siem_rsyslog.hpp"
 #include "support/sockets.hpp"
+#include "support/temp_dir.hpp"
 #include "support/tracer_process.hpp"
 
 using namespace tl::test;
@@ -186,4 +187,47 @@ TEST_CASE("rsyslog stopped mid-stream and restarted: queued events arrive - over
     }
     CHECK(outage_delivered >= 1);
     CHECK(outage_delivered <= queue);
+}
+
+TEST_CASE("rsyslog keeps the chain heads of a record - and they verify the file")
+{
+    TL_REQUIRE_BPF();
+    Rsyslog rsyslog;
+    TempDir dir;
+    std::string file = (dir.path / "audit.tlr").string();
+    TracerProcess rec({"record", "-w", file, "--no-snapshot", "--pid", std::to_string(getpid()),
+                       "--sink", "syslog+tcp://127.0.0.1:" + std::to_string(rsyslog.tcp_port()) + ":ecs"});
+    std::vector<Fd> keep;
+    open_listeners(3, keep);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    REQUIRE(rec.stop() == 0); // the closing seal, the one head sent here
+
+    std::vector<Json> sealed;
+    INFO("rsyslog wrote:\n" << rsyslog.contents());
+    REQUIRE(eventually([&] {
+        sealed = rsyslog.from_tracer("imtcp");
+        std::erase_if(sealed, [](const Json &r) { return r["msgid"] != "record-sealed"; });
+        return !sealed.empty();
+    }));
+    REQUIRE(sealed.size() == 1);
+    // The head as a SIEM parses it from the structured data, and in the MSG.
+    std::smatch m;
+    std::string sd = sealed[0]["sd"];
+    REQUIRE(std::regex_search(sd, m, std::regex(" head=\"([0-9a-f]{64})\"")));
+    std::string head = m[1];
+    CHECK(sd.find(" seal_reason=\"close\"") != std::string::npos);
+    Json doc = msg_json(sealed[0]);
+    CHECK(doc["trace_listen"]["record"]["head"] == head);
+    CHECK(doc["event"]["kind"] == "state");
+
+    TracerProcess verify({"replay", "--verify", file, "--head", head}, /*wait_ready=*/false);
+    CHECK(verify.wait(60s) == 0);
+    INFO(verify.err());
+    CHECK(verify.err().find("intact") != std::string::npos);
+    // The file with its last seal cut off no longer holds that head.
+    auto cut = doc["trace_listen"]["record"]["offset"].get<std::uint64_t>();
+    std::filesystem::resize_file(file, cut);
+    TracerProcess cut_verify({"replay", "--verify", file, "--head", head}, /*wait_ready=*/false);
+    CHECK(cut_verify.wait(60s) == 1);
+    CHECK(cut_verify.err().find("is not in") != std::string::npos);
 }

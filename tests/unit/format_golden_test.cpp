@@ -105,6 +105,7 @@ std::string render(std::string_view format_name, TableStyle style = {})
     for (const auto &g : golden::golden_events())
         out += format->event(g.event);
     out += format->drops(golden::golden_drop_report());
+    out += format->chain_head(golden::golden_chain_head());
     return out;
 }
 
@@ -119,6 +120,9 @@ std::string render_syslog()
     }
     auto report = golden::golden_drop_report();
     append_syslog_drops(out, report, 3, ecs->drops(report));
+    out += '\n';
+    auto head = golden::golden_chain_head();
+    append_syslog_chain_head(out, head, 3, ecs->chain_head(head));
     out += '\n';
     return out;
 }

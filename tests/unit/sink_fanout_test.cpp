@@ -33,6 +33,10 @@ public:
     {
         JsonFormat().write_drops(out, report);
     }
+    void write_chain_head(std::string &out, const ChainHeadNotice &notice) const override
+    {
+        JsonFormat().write_chain_head(out, notice);
+    }
 
 private:
     int &count_;

@@ -85,11 +85,19 @@ int run_record(const RecordFlags &flags)
         return exit_usage;
     }
     record::RecordFileSink *rec = recorder.get();
-    // Every seal's chain head goes to the log, outside the file: what
-    // `replay --verify --head` checks a file against later.
-    rec->on_seal([](const record::ChainHeadNote &n) {
+    // Every seal's chain head goes to the log and to every --sink, outside
+    // the file: what `replay --verify --head` checks a file against later.
+    // The sinks live in the session until after rec->close().
+    std::vector<Sink *> witnesses;
+    for (auto &s : sinks)
+        witnesses.push_back(s.get());
+    rec->on_seal([witnesses](const record::ChainHeadNote &n) {
         spdlog::info("record: chain head {} after frame {} of {} ({} seal, {} records)", n.head,
-                     n.frame, n.file, record::seal_reason_name(n.reason), n.records);
+                     n.frame, n.file, n.reason, n.records);
+        for (Sink *s : witnesses) {
+            s->write(n);
+            s->flush();
+        }
     });
     sinks.insert(sinks.begin(), std::move(recorder));
 

@@ -236,22 +236,28 @@ void write_ecs_event(std::string &out, const Event &e)
     out += '\n';
 }
 
-void write_ecs_drops(std::string &out, const DropReport &r)
+namespace {
+
+// A record about the trace itself (a drop report, a record's seal): the
+// head, host and raw host names every such line has; `event`, what goes
+// between event and host, and trace_listen.* come from the caller.
+template <typename EventMembers, typename Between, typename Fields>
+void write_ecs_notice(std::string &out, std::int64_t wall_ns, EventMembers event, Between between,
+                      Fields fields)
 {
     const ReporterJson &reporter = reporter_json();
     JsonWriter w(out);
     w.begin_object();
-    timestamp(w, "@timestamp", r.wall_time_ns);
+    timestamp(w, "@timestamp", wall_ns);
     w.fragment("agent", reporter.ecs_agent);
     w.fragment("ecs", R"({"version":"8.11.0"})");
     w.object("event");
-    w.members(R"("action":"events-dropped","category":["host"],"dataset":"trace_listen","kind":"metric","module":"trace_listen")");
-    w.number("sequence", r.sequence);
-    w.members(R"("type":["info"])");
+    event(w);
     w.end_object();
+    between(w);
     w.fragment("host", reporter.ecs_host);
     w.object("trace_listen");
-    write_drop_counts(w, r);
+    fields(w);
     RawOriginals raw;
     add_host_raw(raw);
     if (!raw.empty())
@@ -259,6 +265,37 @@ void write_ecs_drops(std::string &out, const DropReport &r)
     w.end_object();
     w.end_object();
     out += '\n';
+}
+
+} // namespace
+
+void write_ecs_drops(std::string &out, const DropReport &r)
+{
+    write_ecs_notice(
+        out, r.wall_time_ns,
+        [&](JsonWriter &w) {
+            w.members(R"("action":"events-dropped","category":["host"],"dataset":"trace_listen","kind":"metric","module":"trace_listen")");
+            w.number("sequence", r.sequence);
+            w.members(R"("type":["info"])");
+        },
+        [](JsonWriter &) {}, [&](JsonWriter &w) { write_drop_counts(w, r); });
+}
+
+// The state of a record file as its writer sealed it: kind "state" (a
+// periodic snapshot of an entity's state, in ECS's words), category "file".
+void write_ecs_chain_head(std::string &out, const ChainHeadNotice &n)
+{
+    write_ecs_notice(
+        out, n.wall_time_ns,
+        [](JsonWriter &w) {
+            w.members(R"("action":"record-sealed","category":["file"],"dataset":"trace_listen","kind":"state","module":"trace_listen","type":["info"])");
+        },
+        [&](JsonWriter &w) {
+            w.object("file");
+            w.text("path", n.file);
+            w.end_object();
+        },
+        [&](JsonWriter &w) { write_chain_head_fields(w, n); });
 }
 
 nlohmann::json ecs_document(const Event &event)
@@ -272,6 +309,13 @@ nlohmann::json ecs_drop_document(const DropReport &report)
 {
     std::string line;
     write_ecs_drops(line, report);
+    return nlohmann::json::parse(line);
+}
+
+nlohmann::json ecs_chain_head_document(const ChainHeadNotice &notice)
+{
+    std::string line;
+    write_ecs_chain_head(line, notice);
     return nlohmann::json::parse(line);
 }
 

@@ -8,16 +8,20 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/event.hpp"
+#include "pipeline/notice.hpp"
 
 namespace tl {
 
 // One line each, '\n' included, appended to `out`.
 void write_ecs_event(std::string &out, const Event &event);
 void write_ecs_drops(std::string &out, const DropReport &report);
+// A record's seal: event.kind "state", event.action "record-sealed".
+void write_ecs_chain_head(std::string &out, const ChainHeadNotice &notice);
 
 // The line parsed back, for tests and tools that inspect fields; not used
 // on the way out.
 nlohmann::json ecs_document(const Event &event);
 nlohmann::json ecs_drop_document(const DropReport &report);
+nlohmann::json ecs_chain_head_document(const ChainHeadNotice &notice);
 
 } // namespace tl

@@ -342,4 +342,17 @@ void write_drop_counts(JsonWriter &w, const DropReport &r)
     w.end_object();
 }
 
+void write_chain_head_fields(JsonWriter &w, const ChainHeadNotice &n)
+{
+    w.object("record");
+    w.text("file", n.file);
+    w.number("file_index", n.file_index);
+    w.number("frame", n.frame);
+    w.text("head", n.head);
+    w.number("offset", n.offset);
+    w.number("records", n.records);
+    w.text("seal_reason", n.reason);
+    w.end_object();
+}
+
 } // namespace tl

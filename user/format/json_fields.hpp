@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pipeline/event.hpp"
+#include "pipeline/notice.hpp"
 #include "format/json_writer.hpp"
 
 namespace tl {
@@ -91,5 +92,9 @@ void write_extension(JsonWriter &w, const Event &event, ExtensionFor schema, Raw
 
 // trace_listen.drops (ECS) and unmapped.trace_listen.drops (OCSF).
 void write_drop_counts(JsonWriter &w, const DropReport &report);
+
+// trace_listen.record (ECS) and unmapped.trace_listen.record (OCSF): a
+// record's chain head and where it sealed the file.
+void write_chain_head_fields(JsonWriter &w, const ChainHeadNotice &notice);
 
 } // namespace tl

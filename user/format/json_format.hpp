@@ -14,6 +14,10 @@ public:
     {
         write_ecs_drops(out, report);
     }
+    void write_chain_head(std::string &out, const ChainHeadNotice &notice) const override
+    {
+        write_ecs_chain_head(out, notice);
+    }
 };
 
 } // namespace tl

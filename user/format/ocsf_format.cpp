@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 
 #include <cstring>
+#include <optional>
 
 #include "format/json_fields.hpp"
 #include "format/json_writer.hpp"
@@ -84,13 +85,15 @@ void times(JsonWriter &w, std::int64_t wall_ns)
 
 // Every profile whose attributes a line may carry must be declared:
 // `datetime` for the *_dt twins, `container` for actor.process.container.
-void metadata(JsonWriter &w, std::uint64_t sequence, std::string_view profiles)
+// A record seal has no place in the session's sequence: none is sent.
+void metadata(JsonWriter &w, std::optional<std::uint64_t> sequence, std::string_view profiles)
 {
     w.key("metadata");
     w.buffer() += reporter_json().ocsf_metadata_head;
     w.buffer() += profiles;
     w.value_written();
-    w.number("sequence", sequence);
+    if (sequence)
+        w.number("sequence", *sequence);
     w.text("version", ocsf_version);
     w.end_object();
 }
@@ -232,25 +235,63 @@ void write_ocsf_event(std::string &out, const Event &e)
     out += '\n';
 }
 
-void write_ocsf_drops(std::string &out, const DropReport &r)
+namespace {
+
+// What a Base Event about the trace itself says: the activity by name, the
+// line's summary, its severity and status members, and its own fields.
+struct OcsfNotice {
+    std::string_view activity_name;
+    std::string message;
+    std::optional<std::uint64_t> sequence;
+    std::string_view severity_and_status; // JSON members
+    std::string_view action;              // unmapped.trace_listen.action
+    std::int64_t wall_time_ns = 0;
+};
+
+// A Base Event (class 0) with activity "Other" (99): no OCSF class describes
+// a tracer's lost records or a tamper-evident log's checkpoint.
+template <typename Fields>
+void write_ocsf_notice(std::string &out, const OcsfNotice &n, Fields fields)
 {
     JsonWriter w(out);
     w.begin_object();
-    w.members(R"("activity_id":99,"activity_name":"Events Dropped","category_name":"Uncategorized","category_uid":0,"class_name":"Base Event","class_uid":0)");
+    w.number("activity_id", 99);
+    w.text("activity_name", n.activity_name);
+    w.members(R"("category_name":"Uncategorized","category_uid":0,"class_name":"Base Event","class_uid":0)");
     w.fragment("device", reporter_json().ocsf_device);
-    w.text("message", "events dropped");
-    metadata(w, r.sequence, R"(["host","datetime"])");
-    w.members(R"("severity":"Medium","severity_id":3,"status":"Other","status_id":99)");
-    times(w, r.wall_time_ns);
+    w.text("message", n.message);
+    metadata(w, n.sequence, R"(["host","datetime"])");
+    w.members(n.severity_and_status);
+    times(w, n.wall_time_ns);
     w.number("type_uid", 99);
     w.object("unmapped");
     w.object("trace_listen");
-    w.text("action", "events-dropped");
-    write_drop_counts(w, r);
+    w.text("action", n.action);
+    fields(w);
     w.end_object();
     w.end_object();
     w.end_object();
     out += '\n';
+}
+
+} // namespace
+
+void write_ocsf_drops(std::string &out, const DropReport &r)
+{
+    write_ocsf_notice(out,
+                      {"Events Dropped", "events dropped", r.sequence,
+                       R"("severity":"Medium","severity_id":3,"status":"Other","status_id":99)",
+                       "events-dropped", r.wall_time_ns},
+                      [&](JsonWriter &w) { write_drop_counts(w, r); });
+}
+
+void write_ocsf_chain_head(std::string &out, const ChainHeadNotice &n)
+{
+    write_ocsf_notice(out,
+                      {"Record Sealed", "record sealed: chain head " + n.head, std::nullopt,
+                       R"("severity":"Informational","severity_id":1,"status":"Success","status_id":1)",
+                       "record-sealed", n.wall_time_ns},
+                      [&](JsonWriter &w) { write_chain_head_fields(w, n); });
 }
 
 nlohmann::json ocsf_document(const Event &event)
@@ -264,6 +305,13 @@ nlohmann::json ocsf_drop_document(const DropReport &report)
 {
     std::string line;
     write_ocsf_drops(line, report);
+    return nlohmann::json::parse(line);
+}
+
+nlohmann::json ocsf_chain_head_document(const ChainHeadNotice &notice)
+{
+    std::string line;
+    write_ocsf_chain_head(line, notice);
     return nlohmann::json::parse(line);
 }
 

@@ -1,5 +1,5 @@
 // One OCSF document per line: Network Activity (class_uid 4001) for socket
-// events, a Base Event for drop reports.
+// events, a Base Event for drop reports and record seals.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -10,6 +10,7 @@ namespace tl {
 
 void write_ocsf_event(std::string &out, const Event &event);
 void write_ocsf_drops(std::string &out, const DropReport &report);
+void write_ocsf_chain_head(std::string &out, const ChainHeadNotice &notice);
 
 class OcsfFormat final : public LineFormat {
 public:
@@ -19,10 +20,15 @@ public:
     {
         write_ocsf_drops(out, report);
     }
+    void write_chain_head(std::string &out, const ChainHeadNotice &notice) const override
+    {
+        write_ocsf_chain_head(out, notice);
+    }
 };
 
 // The line parsed back, for tests.
 nlohmann::json ocsf_document(const Event &event);
 nlohmann::json ocsf_drop_document(const DropReport &report);
+nlohmann::json ocsf_chain_head_document(const ChainHeadNotice &notice);
 
 } // namespace tl

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -242,7 +243,7 @@ void number_param(std::string &out, std::string_view name, std::uint64_t value)
 // "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID " and the constant
 // [origin ...] element.
 void append_head(std::string &out, int facility, SyslogSeverity severity, std::int64_t wall_ns,
-                 std::string_view msgid, std::uint64_t sequence)
+                 std::string_view msgid, std::optional<std::uint64_t> sequence)
 {
     static const std::string host = syslog_header_field(host_metadata().hostname, 255);
     static const std::string origin = "[origin software=\"trace-listen\" swVersion=\"" +
@@ -259,9 +260,11 @@ void append_head(std::string &out, int facility, SyslogSeverity severity, std::i
     out += syslog_header_field(msgid, 32);
     out += ' ';
     out += origin;
+    if (!sequence)
+        return;
     // RFC 5424 7.3.1: sequenceId runs 1..2147483647.
     out += "[meta";
-    number_param(out, "sequenceId", sequence ? (sequence - 1) % 2147483647 + 1 : 1);
+    number_param(out, "sequenceId", *sequence ? (*sequence - 1) % 2147483647 + 1 : 1);
     out += ']';
 }
 
@@ -319,6 +322,23 @@ void append_syslog_drops(std::string &out, const DropReport &r, int facility, st
     number_param(out, "ringbuf_routine", r.dropped_by_class[TL_CLASS_ROUTINE]);
     number_param(out, "userspace_total", r.userspace_dropped);
     number_param(out, "kernel_maps_total", r.kernel_map_dropped);
+    out += ']';
+    append_msg(out, msg);
+}
+
+void append_syslog_chain_head(std::string &out, const ChainHeadNotice &n, int facility,
+                              std::string_view msg)
+{
+    append_head(out, facility, SyslogSeverity::Notice, n.wall_time_ns, "record-sealed", std::nullopt);
+    out += '[';
+    out += event_sd_id;
+    param(out, "action", "record-sealed");
+    param(out, "file", n.file);
+    number_param(out, "file_index", n.file_index);
+    number_param(out, "frame", n.frame);
+    number_param(out, "records", n.records);
+    param(out, "seal_reason", n.reason);
+    param(out, "head", n.head);
     out += ']';
     append_msg(out, msg);
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "pipeline/event.hpp"
+#include "pipeline/notice.hpp"
 
 namespace tl {
 
@@ -61,5 +62,9 @@ std::vector<SyslogElement> syslog_sd_for(const DropReport &report);
 // what the syslog sink sends, `msg` being the line in the sink's format.
 void append_syslog_event(std::string &out, const Event &event, int facility, std::string_view msg);
 void append_syslog_drops(std::string &out, const DropReport &report, int facility, std::string_view msg);
+// MSGID record-sealed, Notice severity; no meta sequenceId (a seal is not in
+// the session's sequence).
+void append_syslog_chain_head(std::string &out, const ChainHeadNotice &notice, int facility,
+                              std::string_view msg);
 
 } // namespace tl

@@ -330,5 +330,20 @@ void TableFormat::write_drops(std::string &out, const DropReport &r) const
     row.end();
 }
 
+// The path is the user's: escaped like a process name, so it cannot move
+// the cursor or fake a second line.
+void TableFormat::write_chain_head(std::string &out, const ChainHeadNotice &n) const
+{
+    std::string text = fmt::format("record {} sealed at frame {} ({}, {} records): chain head {}",
+                                   escape_for_terminal(n.file), n.frame, n.reason, n.records,
+                                   n.head);
+    std::string time;
+    append_local_time(time, n.wall_time_ns, style_.dates);
+    Row row(out);
+    row.cell(time, style_.dates ? date_time_width : time_width);
+    row.cell("SEALED", 8);
+    row.cell(text, 0);
+    row.end();
+}
 
 } // namespace tl

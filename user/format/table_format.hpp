@@ -15,6 +15,7 @@ public:
     std::string header() const override;
     void write_event(std::string &out, const Event &event) const override;
     void write_drops(std::string &out, const DropReport &report) const override;
+    void write_chain_head(std::string &out, const ChainHeadNotice &notice) const override;
 
 private:
     TableStyle style_;

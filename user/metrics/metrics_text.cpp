@@ -65,18 +65,19 @@ std::string prometheus_text(const MetricsSnapshot &s)
                        s.decode_errors);
     out += fmt::format("trace_listen_dropped_total{{cause=\"sink\"}} {}\n", sink_drops);
 
-    family(out, "trace_listen_kernel_records_total", "counter",
-           "Records read from the kernel, by ring buffer class: priority (a bind, listen or "
-           "close on a non-loopback address, or a failure) and routine (the rest).");
-    for (unsigned c = 0; c < TL_CLASS_COUNT; ++c)
-        out += fmt::format("trace_listen_kernel_records_total{{class=\"{}\"}} {}\n",
-                           ring_class_name(c), s.received_by_class[c]);
-    family(out, "trace_listen_ring_buffer_dropped_total", "counter",
-           "Records lost to a full ring buffer, by class (their sum is "
-           "trace_listen_dropped_total{cause=\"ring_buffer\"}).");
-    for (unsigned c = 0; c < TL_CLASS_COUNT; ++c)
-        out += fmt::format("trace_listen_ring_buffer_dropped_total{{class=\"{}\"}} {}\n",
-                           ring_class_name(c), s.dropped_by_class[c]);
+    auto per_class = [&](const char *name, const char *help, const auto &counts) {
+        family(out, name, "counter", help);
+        for (unsigned c = 0; c < TL_CLASS_COUNT; ++c)
+            out += fmt::format("{}{{class=\"{}\"}} {}\n", name, ring_class_name(c), counts[c]);
+    };
+    per_class("trace_listen_kernel_records_total",
+              "Records read from the kernel, by ring buffer class: priority (a bind, listen or "
+              "close on a non-loopback address, or a failure) and routine (the rest).",
+              s.received_by_class);
+    per_class("trace_listen_ring_buffer_dropped_total",
+              "Records lost to a full ring buffer, by class (their sum is "
+              "trace_listen_dropped_total{cause=\"ring_buffer\"}).",
+              s.dropped_by_class);
 
     auto per_sink = [&](const char *name, const char *type, const char *help, auto value,
                         bool queued_only) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "pipeline/event.hpp"
+#include "pipeline/notice.hpp"
 
 namespace tl {
 
@@ -23,6 +24,7 @@ public:
     // newline.
     virtual void write_event(std::string &out, const Event &event) const = 0;
     virtual void write_drops(std::string &out, const DropReport &report) const = 0;
+    virtual void write_chain_head(std::string &out, const ChainHeadNotice &notice) const = 0;
     const std::string &key() const { return key_; }
 
     // The same as a new string (tests, rare paths).
@@ -36,6 +38,12 @@ public:
     {
         std::string line;
         write_drops(line, report);
+        return line;
+    }
+    std::string chain_head(const ChainHeadNotice &notice) const
+    {
+        std::string line;
+        write_chain_head(line, notice);
         return line;
     }
 

@@ -95,11 +95,14 @@ void StreamSink::write(const Event &event)
     put_event(event, own_lines_);
 }
 
-void StreamSink::write(const DropReport &report)
+template <class Record> void StreamSink::put_record(const Record &record)
 {
     std::string line;
     try {
-        line = format_->drops(report);
+        if constexpr (std::is_same_v<Record, DropReport>)
+            format_->write_drops(line, record);
+        else
+            format_->write_chain_head(line, record);
     } catch (const std::exception &e) {
         if (stats_.errors++ == 0 || stats_.errors % 1000 == 0)
             spdlog::error("sink {}: cannot format a record: {}", name_, e.what());
@@ -108,6 +111,10 @@ void StreamSink::write(const DropReport &report)
     }
     put(line);
 }
+
+void StreamSink::write(const DropReport &report) { put_record(report); }
+
+void StreamSink::write(const ChainHeadNotice &notice) { put_record(notice); }
 
 void StreamSink::flush()
 {

@@ -9,6 +9,7 @@
 
 #include "pipeline/event.hpp"
 #include "pipeline/line_format.hpp"
+#include "pipeline/notice.hpp"
 
 namespace tl {
 
@@ -57,6 +58,10 @@ public:
         write(event);
     }
     virtual void write(const DropReport &report) = 0;
+    // A record's chain head, for the log sinks to keep outside the record.
+    // Sinks that show no lines (the record file itself, the top board)
+    // have nothing to carry it in.
+    virtual void write(const ChainHeadNotice &notice) { (void)notice; }
     virtual void flush() = 0;
     // SIGHUP: reopen files (logrotate).  Default: nothing to reopen.
     virtual void reopen() {}
@@ -76,6 +81,7 @@ public:
     void write(const Event &event) override;
     void write(const Event &event, EventLines &lines) override;
     void write(const DropReport &report) override;
+    void write(const ChainHeadNotice &notice) override;
     void flush() override;
     SinkStats stats() const override { return stats_; }
     std::string name() const override { return name_; }
@@ -84,6 +90,7 @@ public:
 private:
     void put(std::string_view line);
     void put_event(const Event &event, EventLines &lines);
+    template <class Record> void put_record(const Record &record);
     bool is_pipe() const;
     int fd_;
     std::unique_ptr<LineFormat> format_;

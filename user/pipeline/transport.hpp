@@ -41,6 +41,7 @@ public:
         return encode(event);
     }
     virtual std::string encode(const DropReport &report) const = 0;
+    virtual std::string encode(const ChainHeadNotice &notice) const = 0;
 };
 
 } // namespace tl

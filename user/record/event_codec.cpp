@@ -133,59 +133,42 @@ void BlockEncoder::new_file()
 
 std::uint64_t BlockEncoder::process_ref(const std::shared_ptr<const ProcessDetails> &p)
 {
-    if (auto it = processes_.by_pointer.find(p.get()); it != processes_.by_pointer.end())
-        return it->second.index + 1;
-    if (auto it = processes_.by_key.find(p->entity_id);
-        it != processes_.by_key.end() && same_process(*it->second.value, *p)) {
-        processes_.by_pointer.emplace(p.get(), it->second);
-        return it->second.index + 1;
-    }
-    std::uint32_t index = processes_.next++;
-    wire::Writer w(block_);
-    w.u8(tag_process);
-    w.varint(index);
-    w.str(p->entity_id);
-    w.str(p->executable);
-    w.varint(p->args.size());
-    for (auto &a : p->args)
-        w.str(a);
-    w.str(p->user_name);
-    w.str(p->group_name);
-    w.svarint(p->start_wall_ns);
-    w.varint(p->ancestors.size());
-    for (auto &a : p->ancestors) {
-        w.varint(a.pid);
-        w.str(a.name);
-        w.str(a.executable);
-    }
-    w.u8(p->source == EnrichmentSource::Proc ? 1 : 0);
-    processes_.by_pointer.emplace(p.get(), Table<ProcessDetails>::Entry{p, index});
-    processes_.by_key[p->entity_id] = {p, index};
-    return index + 1;
+    return processes_.find_or_define(
+        p, [](const ProcessDetails &d) { return d.entity_id; }, same_process,
+        [&](std::uint32_t index) {
+            wire::Writer w(block_);
+            w.u8(tag_process);
+            w.varint(index);
+            w.str(p->entity_id);
+            w.str(p->executable);
+            w.varint(p->args.size());
+            for (auto &a : p->args)
+                w.str(a);
+            w.str(p->user_name);
+            w.str(p->group_name);
+            w.svarint(p->start_wall_ns);
+            w.varint(p->ancestors.size());
+            for (auto &a : p->ancestors) {
+                w.varint(a.pid);
+                w.str(a.name);
+                w.str(a.executable);
+            }
+            w.u8(p->source == EnrichmentSource::Proc ? 1 : 0);
+        });
 }
 
 std::uint64_t BlockEncoder::container_ref(const std::shared_ptr<const ContainerDetails> &c)
 {
-    if (auto it = containers_.by_pointer.find(c.get()); it != containers_.by_pointer.end())
-        return it->second.index + 1;
-    std::string key = container_key(*c);
-    if (auto it = containers_.by_key.find(key);
-        it != containers_.by_key.end() && same_container(*it->second.value, *c)) {
-        containers_.by_pointer.emplace(c.get(), it->second);
-        return it->second.index + 1;
-    }
-    std::uint32_t index = containers_.next++;
-    wire::Writer w(block_);
-    w.u8(tag_container);
-    w.varint(index);
-    w.str(c->id);
-    w.str(c->runtime);
-    w.str(c->pod_uid);
-    w.str(c->systemd_unit);
-    w.str(c->cgroup_path);
-    containers_.by_pointer.emplace(c.get(), Table<ContainerDetails>::Entry{c, index});
-    containers_.by_key[std::move(key)] = {c, index};
-    return index + 1;
+    return containers_.find_or_define(c, container_key, same_container, [&](std::uint32_t index) {
+        wire::Writer w(block_);
+        w.u8(tag_container);
+        w.varint(index);
+        w.str(c->id);
+        w.str(c->runtime);
+        w.str(c->pod_uid);
+        w.str(c->systemd_unit);
+        w.str(c->cgroup_path);
+    });
 }
 
 void BlockEncoder::put_task(const tl_task &t)

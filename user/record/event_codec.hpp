@@ -49,6 +49,28 @@ private:
         std::unordered_map<const T *, Entry> by_pointer;
         std::unordered_map<std::string, Entry> by_key;
         std::uint32_t next = 0;
+
+        // The reference (index + 1) of `value`: known by its pointer, or by
+        // its key when the value is the same (another pointer to an equal
+        // process), else `define(index)` writes its definition into the block.
+        // The key is made only when the pointer is new.
+        template <typename KeyOf, typename Same, typename Define>
+        std::uint64_t find_or_define(const std::shared_ptr<const T> &value, KeyOf key_of, Same same,
+                                     Define define)
+        {
+            if (auto it = by_pointer.find(value.get()); it != by_pointer.end())
+                return it->second.index + 1;
+            std::string key = key_of(*value);
+            if (auto it = by_key.find(key); it != by_key.end() && same(*it->second.value, *value)) {
+                by_pointer.emplace(value.get(), it->second);
+                return it->second.index + 1;
+            }
+            std::uint32_t index = next++;
+            define(index);
+            by_pointer.emplace(value.get(), Entry{value, index});
+            by_key[std::move(key)] = {value, index};
+            return index + 1;
+        }
     };
     std::uint64_t process_ref(const std::shared_ptr<const ProcessDetails> &p);
     std::uint64_t container_ref(const std::shared_ptr<const ContainerDetails> &c);

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pipeline/notice.hpp"
 #include "record/event_codec.hpp"
 #include "record/record_codec.hpp"
 #include "record/record_frame.hpp"
@@ -44,16 +45,9 @@ struct WriterStats {
     std::uint64_t seals = 0;
 };
 
-// What a seal published: the chain head a verifier compares with the file.
-struct ChainHeadNote {
-    std::string file;
-    std::uint64_t frame = 0;  // the seal's frame number in the file (1: the header)
-    std::uint64_t offset = 0; // its byte offset
-    SealReason reason = SealReason::Minute;
-    std::string head;         // SHA-256 of the seal frame, hex
-    std::uint64_t records = 0;
-    std::int64_t wall_time_ns = 0;
-};
+// What a seal published: the chain head a verifier compares with the file,
+// in the shape the log sinks carry (pipeline/notice.hpp).
+using ChainHeadNote = ChainHeadNotice;
 
 class RecordWriter {
 public:

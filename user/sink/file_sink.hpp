@@ -56,6 +56,10 @@ public:
         return std::string(lines.line(*format_));
     }
     std::string encode(const DropReport &report) const override { return format_->drops(report); }
+    std::string encode(const ChainHeadNotice &notice) const override
+    {
+        return format_->chain_head(notice);
+    }
 
 private:
     std::unique_ptr<LineFormat> format_;

@@ -46,10 +46,10 @@ void QueuedSink::push(std::string record, bool is_drop_report)
         wake_worker_.notify_one();
 }
 
-void QueuedSink::write(const Event &event)
+template <class Encode> void QueuedSink::encode_and_push(Encode &&encode, bool is_drop_report)
 {
     try {
-        push(encoder_->encode(event), false);
+        push(encode(), is_drop_report);
     } catch (const std::exception &e) {
         // A record that cannot be encoded is lost: count it, say why once.
         if (errors_++ == 0)
@@ -58,26 +58,26 @@ void QueuedSink::write(const Event &event)
     }
 }
 
+void QueuedSink::write(const Event &event)
+{
+    encode_and_push([&] { return encoder_->encode(event); }, false);
+}
+
 void QueuedSink::write(const Event &event, EventLines &lines)
 {
-    try {
-        push(encoder_->encode(event, lines), false);
-    } catch (const std::exception &e) {
-        if (errors_++ == 0)
-            spdlog::error("sink {}: cannot encode a record: {}", name_, e.what());
-        ++dropped_;
-    }
+    encode_and_push([&] { return encoder_->encode(event, lines); }, false);
 }
 
 void QueuedSink::write(const DropReport &report)
 {
-    try {
-        push(encoder_->encode(report), true);
-    } catch (const std::exception &e) {
-        if (errors_++ == 0)
-            spdlog::error("sink {}: cannot encode a record: {}", name_, e.what());
-        ++dropped_;
-    }
+    encode_and_push([&] { return encoder_->encode(report); }, true);
+}
+
+// A chain head that does not fit is a record lost like an event: the next
+// seal's head vouches for more, but this one's stretch has no witness.
+void QueuedSink::write(const ChainHeadNotice &notice)
+{
+    encode_and_push([&] { return encoder_->encode(notice); }, false);
 }
 
 void QueuedSink::flush()

@@ -38,6 +38,7 @@ public:
     void write(const Event &event) override;
     void write(const Event &event, EventLines &lines) override;
     void write(const DropReport &report) override;
+    void write(const ChainHeadNotice &notice) override;
     // Never waits: asks the worker to flush its transport when idle.
     void flush() override;
     void reopen() override;
@@ -57,6 +58,7 @@ private:
     // summary carry, and counting it would make a dead sink report itself
     // forever.  It counts as an error instead.
     void push(std::string record, bool is_drop_report);
+    template <class Encode> void encode_and_push(Encode &&encode, bool is_drop_report);
     void run_worker();
 
     std::string name_;

@@ -241,6 +241,13 @@ std::string SyslogEncoder::encode(const DropReport &report) const
     return message;
 }
 
+std::string SyslogEncoder::encode(const ChainHeadNotice &notice) const
+{
+    std::string message;
+    append_syslog_chain_head(message, notice, facility_, format_->chain_head(notice));
+    return message;
+}
+
 std::unique_ptr<QueuedSink> make_syslog_sink(const SyslogTarget &target,
                                              std::unique_ptr<LineFormat> format, int facility,
                                              QueueOptions queue)

@@ -57,6 +57,7 @@ public:
     std::string encode(const Event &event) const override;
     std::string encode(const Event &event, EventLines &lines) const override;
     std::string encode(const DropReport &report) const override;
+    std::string encode(const ChainHeadNotice &notice) const override;
 
 private:
     std::unique_ptr<LineFormat> format_;
