@@ -2,9 +2,8 @@
 // the per-class (priority / routine) ring-buffer counts.
 #include <catch2/catch.hpp>
 
-#include "format/ecs_document.hpp"
+#include "support/line_documents.hpp"
 #include "metrics/metrics_text.hpp"
-#include "format/ocsf_format.hpp"
 #include "format/syslog_message.hpp"
 #include "format/table_format.hpp"
 #include "record/event_codec.hpp"

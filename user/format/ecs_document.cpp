@@ -249,18 +249,4 @@ void write_ecs_drops(std::string &out, const DropReport &r)
     w.raw("\n");
 }
 
-nlohmann::json ecs_document(const Event &event)
-{
-    std::string line;
-    write_ecs_event(line, event);
-    return nlohmann::json::parse(line);
-}
-
-nlohmann::json ecs_drop_document(const DropReport &report)
-{
-    std::string line;
-    write_ecs_drops(line, report);
-    return nlohmann::json::parse(line);
-}
-
 } // namespace tl

@@ -5,8 +5,6 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "pipeline/event.hpp"
 
 namespace tl {
@@ -14,10 +12,5 @@ namespace tl {
 // One line each, '\n' included, appended to `out`.
 void write_ecs_event(std::string &out, const Event &event);
 void write_ecs_drops(std::string &out, const DropReport &report);
-
-// The line parsed back, for tests and tools that inspect fields; not used
-// on the way out.
-nlohmann::json ecs_document(const Event &event);
-nlohmann::json ecs_drop_document(const DropReport &report);
 
 } // namespace tl

@@ -248,18 +248,4 @@ void write_ocsf_drops(std::string &out, const DropReport &r)
     w.raw("\n");
 }
 
-nlohmann::json ocsf_document(const Event &event)
-{
-    std::string line;
-    write_ocsf_event(line, event);
-    return nlohmann::json::parse(line);
-}
-
-nlohmann::json ocsf_drop_document(const DropReport &report)
-{
-    std::string line;
-    write_ocsf_drops(line, report);
-    return nlohmann::json::parse(line);
-}
-
 } // namespace tl

@@ -2,8 +2,6 @@
 // events, a Base Event for drop reports.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include "pipeline/line_format.hpp"
 
 namespace tl {
@@ -20,9 +18,5 @@ public:
         write_ocsf_drops(out, report);
     }
 };
-
-// The line parsed back, for tests.
-nlohmann::json ocsf_document(const Event &event);
-nlohmann::json ocsf_drop_document(const DropReport &report);
 
 } // namespace tl

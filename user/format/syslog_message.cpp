@@ -221,22 +221,24 @@ void append_param_value(std::string &out, std::string_view text)
     }
 }
 
-void param(std::string &out, std::string_view name, std::string_view value)
+// ` name="VALUE"`, the value written by `append_value(out)`.
+template <typename AppendValue> void param_with(std::string &out, std::string_view name, AppendValue &&append_value)
 {
     out += ' ';
     out += name;
     out += "=\"";
-    append_param_value(out, value);
+    append_value(out);
     out += '"';
+}
+
+void param(std::string &out, std::string_view name, std::string_view value)
+{
+    param_with(out, name, [value](std::string &o) { append_param_value(o, value); });
 }
 
 void number_param(std::string &out, std::string_view name, std::uint64_t value)
 {
-    out += ' ';
-    out += name;
-    out += "=\"";
-    append_decimal(out, value);
-    out += '"';
+    param_with(out, name, [value](std::string &o) { append_decimal(o, value); });
 }
 
 // "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID " and the constant
