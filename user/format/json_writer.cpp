@@ -39,11 +39,37 @@ inline std::uint64_t not_plain(std::uint64_t word)
 
 } // namespace
 
+// The 1..7 bytes of a short string as one word, the bytes above them spaces
+// (plain): overlapping loads, no per-byte loop.
+inline std::uint64_t short_word(const char *s, std::size_t n)
+{
+    std::uint64_t word;
+    if (n >= 4) {
+        std::uint32_t lo, hi;
+        std::memcpy(&lo, s, 4);
+        std::memcpy(&hi, s + n - 4, 4);
+        word = lo | (std::uint64_t{hi} << (8 * (n - 4)));
+    } else {
+        word = static_cast<unsigned char>(s[0]) | (std::uint64_t{static_cast<unsigned char>(s[n / 2])} << (8 * (n / 2))) |
+               (std::uint64_t{static_cast<unsigned char>(s[n - 1])} << (8 * (n - 1)));
+    }
+    return word | ((0x20 * ones) << (8 * n)); // n < 8: the shift is defined
+}
+
 char *write_json_text(char *p, std::string_view text)
 {
     const char *s = text.data();
     const std::size_t n = text.size();
     std::size_t i = 0;
+    if (n < 8) { // most names and arguments: one word, one check
+        if (n == 0)
+            return p;
+        const std::uint64_t word = short_word(s, n);
+        if (!not_plain(word)) {
+            std::memcpy(p, &word, 8);
+            return p + n;
+        }
+    }
     while (i < n) {
         // Eight bytes at a time: copied, then kept up to the first that
         // needs care (the room has space for the whole word).
@@ -117,6 +143,10 @@ char *write_json_text(char *p, std::string_view text)
 
 char *write_decimal(char *p, std::uint64_t value)
 {
+    if (value < 10) { // ids, namespaces and flags are often 0
+        *p = static_cast<char>('0' + value);
+        return p + 1;
+    }
     return std::to_chars(p, p + 20, value).ptr;
 }
 

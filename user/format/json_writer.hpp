@@ -33,14 +33,19 @@ void append_decimal(std::string &out, std::int64_t value);
 
 // The cursor forms: write at `p`, which has room for the worst case
 // (json_text_room(text.size()), 20 digits), and return the new end.
-constexpr std::size_t json_text_room(std::size_t bytes) { return 6 * bytes; } // \u00XX per byte at worst
+// \u00XX per byte at worst, and a word of slack: text is copied 8 bytes at a time.
+constexpr std::size_t json_text_room(std::size_t bytes) { return 6 * bytes + 8; }
 char *write_json_text(char *p, std::string_view text);
 char *write_decimal(char *p, std::uint64_t value);
 
 class JsonWriter {
 public:
     explicit JsonWriter(std::string &out) : out_(out) { grow(0); }
-    ~JsonWriter() { finish(); }
+    ~JsonWriter()
+    {
+        if (p_ != end_) // the string's size is end_: nothing to trim otherwise
+            finish();
+    }
     JsonWriter(const JsonWriter &) = delete;
     JsonWriter &operator=(const JsonWriter &) = delete;
 
