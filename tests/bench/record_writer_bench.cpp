@@ -17,6 +17,7 @@
 #include "enrich/attribution.hpp"
 #include "pipeline/event_decode.hpp"
 #include "record/record_writer.hpp"
+#include "synthetic_event.hpp"
 
 int main(int argc, char **argv)
 {
@@ -28,32 +29,18 @@ int main(int argc, char **argv)
     std::string path = argv[2];
     std::filesystem::remove(path);
 
-    tl_event raw{};
-    raw.hook = TL_HOOK_SYSCALL_TP;
+    static const char args[] = "listen_load\0loop\0100000";
+    tl_event raw = tl::bench::synthetic_record({"listen_load", "bash", "listen_load", "session-3.scope", {args, sizeof args}});
     raw.via = TL_VIA_SYSCALL;
-    raw.sock.family = AF_INET;
     raw.sock.req_family = AF_INET;
-    raw.sock.protocol = 6;
-    raw.sock.type = SOCK_STREAM;
-    raw.sock.addr[0] = raw.sock.req_addr[0] = 127;
-    raw.sock.addr[3] = raw.sock.req_addr[3] = 1;
+    raw.sock.req_addr[0] = 127;
+    raw.sock.req_addr[3] = 1;
     raw.sock.netns = 4026531840u;
-    raw.task.pid = raw.task.tid = static_cast<__u32>(getpid()); // a live process: /proc is there
-    raw.task.ppid = static_cast<__u32>(getppid());
-    raw.task.uid = raw.task.gid = 0;
     raw.task.loginuid = 0xffffffffu;
     raw.task.sessionid = 0xffffffffu;
-    raw.task.start_ns = 123'456'789'000;
     raw.task.cgroup_id = 9876;
     raw.task.pidns = 4026531836u;
     raw.task.mntns = 4026531841u;
-    std::strcpy(raw.task.comm, "listen_load");
-    std::strcpy(raw.task.parent_comm, "bash");
-    std::strcpy(raw.task.exe, "listen_load");
-    std::strcpy(raw.task.cgroup_name, "session-3.scope");
-    static const char args[] = "listen_load\0loop\0100000";
-    std::memcpy(raw.task.args, args, sizeof args);
-    raw.task.args_len = sizeof args;
 
     // One template per kind, enriched once as the live pipeline would.
     auto enricher = tl::make_attribution_enricher({4});

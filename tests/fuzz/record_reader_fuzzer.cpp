@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "format/ecs_document.hpp"
+#include "support/line_documents.hpp"
 #include "pipeline/line_format.hpp"
 #include "record/record_reader.hpp"
 

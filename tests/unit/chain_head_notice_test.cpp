@@ -15,6 +15,7 @@
 #include "format/table_format.hpp"
 #include "pipeline/line_format.hpp"
 #include "sink/sink_factory.hpp"
+#include "support/line_documents.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace tl;

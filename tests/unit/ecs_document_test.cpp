@@ -6,7 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "pipeline/event_decode.hpp"
-#include "format/ecs_document.hpp"
+#include "support/line_documents.hpp"
 #include "format/table_format.hpp"
 
 using namespace tl;

@@ -10,10 +10,12 @@ namespace {
 std::string line_of(std::string_view name)
 {
     std::string line;
-    JsonWriter w(line);
-    w.begin_object();
-    w.text("name", name);
-    w.end_object();
+    {
+        JsonWriter w(line); // the line is complete when the writer is finished
+        w.begin_object();
+        w.text("name", name);
+        w.end_object();
+    }
     return line + "\n";
 }
 } // namespace
@@ -65,5 +67,6 @@ TEST_CASE("the JSON writer separates members and array elements with single comm
     w.quoted_decimal("f", 33);
     w.members(R"("g":1,"h":2)");
     w.end_object();
+    w.finish();
     CHECK(out == R"({"a":1,"b":[2,{},"x"],"c":{"d":false,"e":-5},"f":"33","g":1,"h":2})");
 }

@@ -12,7 +12,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "format/ecs_document.hpp"
+#include "support/line_documents.hpp"
 #include "pipeline/line_format.hpp"
 #include "record/event_codec.hpp"
 #include "record/record_frame.hpp"

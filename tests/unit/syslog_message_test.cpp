@@ -34,20 +34,27 @@ std::optional<std::string> sd_param(const std::string &msg, const std::string &n
     return std::nullopt;
 }
 
+// The message the syslog sink sends for `e`.
+std::string message_for(const Event &e, int facility, std::string_view msg)
+{
+    std::string out;
+    append_syslog_event(out, e, facility, msg);
+    return out;
+}
+
 } // namespace
 
 TEST_CASE("syslog header has PRI - version - RFC 3339 time with microseconds and MSGID per kind")
 {
     Event e = siem_event(EventKind::Listen, 8080);
-    std::string msg = syslog_message(syslog_header_for(e, syslog_facility("local3")),
-                                     syslog_sd_for(e), "{\"a\":1}\n");
+    std::string msg = message_for(e, syslog_facility("local3"), "{\"a\":1}\n");
     // local3 (19) * 8 + informational (6) = 158
     std::regex header(R"(^<158>1 2023-11-14T22:13:20\.123456Z \S+ trace-listen \d+ socket-listen \[origin software="trace-listen" swVersion="[^"]+"\]\[meta sequenceId="7"\]\[event@32473 .*\] \{"a":1\}$)");
     CHECK(std::regex_match(msg, header));
     CHECK(msg.find('\n') == std::string::npos);
 
     Event failed = siem_event(EventKind::Bind, 80, "server", 98);
-    std::string warn = syslog_message(syslog_header_for(failed, 3), syslog_sd_for(failed), "x");
+    std::string warn = message_for(failed, 3, "x");
     CHECK(warn.rfind("<28>1 ", 0) == 0); // daemon warning
     CHECK(warn.find(" socket-bind [") != std::string::npos);
     CHECK(sd_param(warn, "error") == "EADDRINUSE");
@@ -60,7 +67,7 @@ TEST_CASE("syslog structured data escapes quote - backslash and bracket and keep
                              std::string("bad\xff\xfe"), std::string("caf\xc3")}) {
         INFO("comm: " << escape_for_terminal(name));
         Event e = siem_event(EventKind::Listen, 9000, name);
-        std::string msg = syslog_message(syslog_header_for(e, 3), syslog_sd_for(e), "body");
+        std::string msg = message_for(e, 3, "body");
         CHECK(msg.find('\n') == std::string::npos);
         CHECK(msg.find('\r') == std::string::npos);
         CHECK(msg.find('\x1b') == std::string::npos);
@@ -95,9 +102,9 @@ TEST_CASE("sequenceId stays in RFC 5424 1..2147483647")
 {
     Event e = siem_event(EventKind::Listen, 1);
     e.sequence = 2147483647;
-    CHECK(sd_param(syslog_message(syslog_header_for(e, 3), syslog_sd_for(e), ""), "sequenceId") ==
+    CHECK(sd_param(message_for(e, 3, ""), "sequenceId") ==
           "2147483647");
     e.sequence = 2147483648ULL;
-    CHECK(sd_param(syslog_message(syslog_header_for(e, 3), syslog_sd_for(e), ""), "sequenceId") ==
+    CHECK(sd_param(message_for(e, 3, ""), "sequenceId") ==
           "1");
 }

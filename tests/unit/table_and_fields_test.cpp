@@ -10,9 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "format/ecs_document.hpp"
+#include "support/line_documents.hpp"
 #include "host/host_metadata.hpp"
-#include "format/ocsf_format.hpp"
 #include "format/table_format.hpp"
 #include "siem_test_events.hpp"
 

@@ -2,9 +2,8 @@
 // the per-class (priority / routine) ring-buffer counts.
 #include <catch2/catch.hpp>
 
-#include "format/ecs_document.hpp"
+#include "support/line_documents.hpp"
 #include "metrics/metrics_text.hpp"
-#include "format/ocsf_format.hpp"
 #include "format/syslog_message.hpp"
 #include "format/table_format.hpp"
 #include "record/event_codec.hpp"
@@ -42,11 +41,9 @@ TEST_CASE("via is in ECS - OCSF - syslog structured data and the table")
     Event e = made_via(TL_VIA_IO_URING);
     CHECK(ecs_document(e)["trace_listen"]["via"] == "io_uring");
     CHECK(ocsf_document(e)["unmapped"]["trace_listen"]["via"] == "io_uring");
-    bool found = false;
-    for (const auto &element : syslog_sd_for(e))
-        for (const auto &[name, value] : element.params)
-            found |= name == "via" && value == "io_uring";
-    CHECK(found);
+    std::string message;
+    append_syslog_event(message, e, 3, "");
+    CHECK(message.find(" via=\"io_uring\"") != std::string::npos);
     CHECK(table_detail(e).find("via=io_uring") != std::string::npos);
     CHECK(table_detail(made_via(TL_VIA_KERNEL)).find("via=kernel") != std::string::npos);
 }
@@ -74,9 +71,9 @@ TEST_CASE("drop records split ring-buffer drops by class in every format")
     CHECK(ocsf_drop_document(r)["unmapped"]["trace_listen"]["drops"]["ringbuf_by_class"]["routine"] ==
           12);
     CHECK(TableFormat().drops(r).find("priority 2, routine 12") != std::string::npos);
-    auto sd = syslog_sd_for(r).back().params;
-    CHECK(std::find(sd.begin(), sd.end(), std::pair<std::string, std::string>{"ringbuf_priority", "2"}) !=
-          sd.end());
+    std::string message;
+    append_syslog_drops(message, r, 3, "");
+    CHECK(message.find(" ringbuf_priority=\"2\"") != std::string::npos);
 }
 
 TEST_CASE("the forensic record keeps per-class drops")

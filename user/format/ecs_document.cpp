@@ -24,20 +24,10 @@ std::string_view event_type(EventKind kind)
     }
 }
 
-void timestamp(JsonWriter &w, std::string_view name, std::int64_t wall_ns)
-{
-    w.key(name);
-    std::string &out = w.buffer();
-    out += '"';
-    append_rfc3339_utc(out, wall_ns);
-    out += '"';
-    w.value_written();
-}
-
 void endpoint(JsonWriter &w, std::string_view name, const IpAddress &ip, std::uint16_t port)
 {
     w.object(name);
-    w.text("ip", ip.text());
+    w.plain_text("ip", ip.text());
     w.number("port", port);
     w.end_object();
 }
@@ -110,7 +100,7 @@ void write_ecs_event(std::string &out, const Event &e)
 
     JsonWriter w(out);
     w.begin_object();
-    timestamp(w, "@timestamp", e.wall_time_ns);
+    w.timestamp("@timestamp", e.wall_time_ns);
     w.fragment("agent", reporter.ecs_agent);
     if (has_client)
         endpoint(w, "client", client_ip, client_port);
@@ -128,20 +118,20 @@ void write_ecs_event(std::string &out, const Event &e)
     w.fragment("ecs", R"({"version":"8.11.0"})");
     if (e.raw.error) {
         w.object("error");
-        w.text("code", errno_name(e.raw.error));
+        w.plain_text("code", errno_name(e.raw.error));
         if (!e.holder_hint.empty())
             w.text("message", e.holder_hint);
         w.end_object();
     }
     w.object("event");
-    w.text("action", event_action(e.kind));
+    w.plain_text("action", event_action(e.kind));
     w.members(R"("category":["network"],"dataset":"trace_listen","kind":"event","module":"trace_listen")");
-    w.text("outcome", e.raw.error ? "failure" : "success");
+    w.plain_text("outcome", e.raw.error ? "failure" : "success");
     w.number("sequence", e.sequence);
     w.array("type");
-    w.string(event_type(e.kind));
+    w.plain_string(event_type(e.kind));
     if (e.raw.error)
-        w.string("error");
+        w.plain_string("error");
     w.end_array();
     w.end_object();
     if (with_process) {
@@ -154,12 +144,12 @@ void write_ecs_event(std::string &out, const Event &e)
     w.fragment("host", reporter.ecs_host);
     w.object("network");
     if (s.outgoing || s.accepted)
-        w.text("direction", s.outgoing ? "egress" : "ingress");
+        w.plain_text("direction", s.outgoing ? "egress" : "ingress");
     if (e.raw.sock.protocol) {
         w.quoted_decimal("iana_number", e.raw.sock.protocol);
     }
-    w.text("transport", s.transport);
-    w.text("type", s.family);
+    w.plain_text("transport", s.transport);
+    w.plain_text("type", s.family);
     w.end_object();
     if (c && !c->pod_uid.empty()) {
         w.object("orchestrator");
@@ -178,17 +168,15 @@ void write_ecs_event(std::string &out, const Event &e)
             w.end_array();
             w.number("args_count", args.size());
             // Joined while escaping, without a joined copy.
-            w.key("command_line");
-            out += '"';
+            w.begin_string("command_line");
             bool first = true;
             args.for_each([&](std::string_view a) {
                 if (!first)
-                    out += ' ';
+                    w.raw(" ");
                 first = false;
-                append_json_text(out, a);
+                w.string_piece(a);
             });
-            out += '"';
-            w.value_written();
+            w.end_string();
         }
         if (p && !p->entity_id.empty())
             w.text("entity_id", p->entity_id);
@@ -207,7 +195,7 @@ void write_ecs_event(std::string &out, const Event &e)
         }
         w.number("pid", t.pid);
         if (p && p->start_wall_ns)
-            timestamp(w, "start", p->start_wall_ns);
+            w.timestamp("start", p->start_wall_ns);
         w.object("thread");
         w.number("id", t.tid);
         w.end_object();
@@ -217,9 +205,9 @@ void write_ecs_event(std::string &out, const Event &e)
     w.object("related");
     w.array("ip");
     if (has_server)
-        w.string(server_ip.text());
+        w.plain_string(server_ip.text());
     if (has_client && (!has_server || !client_ip.same_as(server_ip)))
-        w.string(client_ip.text());
+        w.plain_string(client_ip.text());
     w.end_array();
     w.end_object();
     if (has_server)
@@ -233,7 +221,7 @@ void write_ecs_event(std::string &out, const Event &e)
         w.end_object();
     }
     w.end_object();
-    out += '\n';
+    w.raw("\n");
 }
 
 namespace {
@@ -248,7 +236,7 @@ void write_ecs_notice(std::string &out, std::int64_t wall_ns, EventMembers event
     const ReporterJson &reporter = reporter_json();
     JsonWriter w(out);
     w.begin_object();
-    timestamp(w, "@timestamp", wall_ns);
+    w.timestamp("@timestamp", wall_ns);
     w.fragment("agent", reporter.ecs_agent);
     w.fragment("ecs", R"({"version":"8.11.0"})");
     w.object("event");
@@ -264,7 +252,7 @@ void write_ecs_notice(std::string &out, std::int64_t wall_ns, EventMembers event
         raw.write(w, "raw");
     w.end_object();
     w.end_object();
-    out += '\n';
+    w.raw("\n");
 }
 
 } // namespace
@@ -297,26 +285,4 @@ void write_ecs_chain_head(std::string &out, const ChainHeadNotice &n)
         },
         [&](JsonWriter &w) { write_chain_head_fields(w, n); });
 }
-
-nlohmann::json ecs_document(const Event &event)
-{
-    std::string line;
-    write_ecs_event(line, event);
-    return nlohmann::json::parse(line);
-}
-
-nlohmann::json ecs_drop_document(const DropReport &report)
-{
-    std::string line;
-    write_ecs_drops(line, report);
-    return nlohmann::json::parse(line);
-}
-
-nlohmann::json ecs_chain_head_document(const ChainHeadNotice &notice)
-{
-    std::string line;
-    write_ecs_chain_head(line, notice);
-    return nlohmann::json::parse(line);
-}
-
 } // namespace tl

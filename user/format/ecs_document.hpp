@@ -5,8 +5,6 @@
 
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "pipeline/event.hpp"
 #include "pipeline/notice.hpp"
 
@@ -17,11 +15,5 @@ void write_ecs_event(std::string &out, const Event &event);
 void write_ecs_drops(std::string &out, const DropReport &report);
 // A record's seal: event.kind "state", event.action "record-sealed".
 void write_ecs_chain_head(std::string &out, const ChainHeadNotice &notice);
-
-// The line parsed back, for tests and tools that inspect fields; not used
-// on the way out.
-nlohmann::json ecs_document(const Event &event);
-nlohmann::json ecs_drop_document(const DropReport &report);
-nlohmann::json ecs_chain_head_document(const ChainHeadNotice &notice);
 
 } // namespace tl

@@ -204,7 +204,7 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
 
     w.object("trace_listen");
     if (!ecs)
-        w.text("action", event_action(e.kind));
+        w.plain_text("action", event_action(e.kind));
     if (ecs && with_process && p && !p->ancestors.empty()) {
         w.array("ancestors");
         for (const auto &a : p->ancestors) {
@@ -218,7 +218,7 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
         w.end_array();
     }
     if (ecs || with_process)
-        w.text("attribution", attribution_name(t.flags));
+        w.plain_text("attribution", attribution_name(t.flags));
     if (ecs && with_process && t.loginuid != UINT32_MAX) {
         w.object("audit");
         w.number("login_uid", t.loginuid);
@@ -243,9 +243,9 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
         w.text("cgroup_path", c->cgroup_path); // original, if needed, added by the caller
     w.boolean("dual_stack", s.dual_stack);
     if (ecs && with_process)
-        w.text("enrichment", p && p->source == EnrichmentSource::Proc ? "proc" : "kernel");
-    w.text("exposure", exposure_name(s.exposure));
-    w.text("hook", s.hook);
+        w.plain_text("enrichment", p && p->source == EnrichmentSource::Proc ? "proc" : "kernel");
+    w.plain_text("exposure", exposure_name(s.exposure));
+    w.plain_text("hook", s.hook);
     if (ecs && with_process && t.pid && (!p || p->source == EnrichmentSource::Kernel)) {
         // The process was gone before /proc could be read: say which fields
         // are only what the kernel captured.
@@ -253,10 +253,10 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
         std::string_view exe = p && !p->executable.empty() ? std::string_view(p->executable)
                                                            : c_field(t.exe, sizeof t.exe);
         if (!exe.empty())
-            w.string("process.executable");
+            w.plain_string("process.executable");
         if (!ArgList(e).empty()) {
-            w.string("process.args");
-            w.string("process.command_line");
+            w.plain_string("process.args");
+            w.plain_string("process.command_line");
         }
         w.end_array();
     }
@@ -279,7 +279,7 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
     if (e.kind == EventKind::StateChange)
         w.text("old_state", tcp_state_name(ks.old_state));
     w.array("options");
-    for_each_option_name(s.options, [&](std::string_view name) { w.string(name); });
+    for_each_option_name(s.options, [&](std::string_view name) { w.plain_string(name); });
     w.end_array();
     if (ecs && with_process && !e.extra_holders.empty()) {
         // Snapshot: every other process holding the same socket (forked servers).
@@ -306,7 +306,7 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
     if (ecs && raw && !raw->empty())
         raw->write(w, "raw");
     if (ecs && e.kind == EventKind::Bind && s.requested_ip_known)
-        w.text("requested_ip", s.requested.text());
+        w.plain_text("requested_ip", s.requested.text());
     if (e.kind == EventKind::Bind)
         w.number("requested_port", s.requested_port);
     if (ecs && !s.service.empty())
@@ -321,7 +321,7 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
         w.end_array();
     }
     if (!s.via.empty())
-        w.text("via", s.via);
+        w.plain_text("via", s.via);
     w.end_object();
 }
 

@@ -1,7 +1,10 @@
 #include "format/json_writer.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <cstring>
 
+#include "format/time_text.hpp"
 #include "util/utf8.hpp"
 
 namespace tl {
@@ -10,85 +13,159 @@ namespace {
 
 constexpr char hex_digits[] = "0123456789abcdef";
 
-void append_u00(std::string &out, unsigned char c)
+char *write_u00(char *p, unsigned char c)
 {
-    char esc[6] = {'\\', 'u', '0', '0', hex_digits[c >> 4], hex_digits[c & 15]};
-    out.append(esc, 6);
+    const char esc[6] = {'\\', 'u', '0', '0', hex_digits[c >> 4], hex_digits[c & 15]};
+    std::memcpy(p, esc, 6);
+    return p + 6;
 }
 
 // Bytes copied as they are: printable ASCII except '"' and '\'.
 constexpr bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
-} // namespace
+constexpr std::uint64_t ones = 0x0101010101010101ULL;
+constexpr std::uint64_t highs = 0x8080808080808080ULL;
 
-void append_json_string(std::string &out, std::string_view text)
+// The high bit of each byte of `word` that is not plain(); exact for the
+// lowest such byte (the borrow tricks may also mark bytes above it).
+inline std::uint64_t not_plain(std::uint64_t word)
 {
-    std::size_t plain_run = 0;
-    while (plain_run < text.size() && plain(static_cast<unsigned char>(text[plain_run])))
-        ++plain_run;
-    if (plain_run == text.size()) { // the common case: nothing to escape
-        std::size_t at = out.size();
-        out.resize(at + text.size() + 2);
-        char *p = out.data() + at;
-        *p = '"';
-        std::memcpy(p + 1, text.data(), text.size());
-        p[text.size() + 1] = '"';
-        return;
-    }
-    out += '"';
-    append_json_text(out, text);
-    out += '"';
+    auto zero_byte = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
+    std::uint64_t control = (word - 0x20 * ones) & ~word & highs; // < 0x20
+    std::uint64_t quote = zero_byte(word ^ ('"' * ones));
+    std::uint64_t backslash = zero_byte(word ^ ('\\' * ones));
+    return (word & highs) | control | quote | backslash;
 }
 
-void append_json_text(std::string &out, std::string_view text)
+} // namespace
+
+// The 1..7 bytes of a short string as one word, the bytes above them spaces
+// (plain): overlapping loads, no per-byte loop.
+inline std::uint64_t short_word(const char *s, std::size_t n)
 {
-    std::size_t i = 0;
+    std::uint64_t word;
+    if (n >= 4) {
+        std::uint32_t lo, hi;
+        std::memcpy(&lo, s, 4);
+        std::memcpy(&hi, s + n - 4, 4);
+        word = lo | (std::uint64_t{hi} << (8 * (n - 4)));
+    } else {
+        word = static_cast<unsigned char>(s[0]) | (std::uint64_t{static_cast<unsigned char>(s[n / 2])} << (8 * (n / 2))) |
+               (std::uint64_t{static_cast<unsigned char>(s[n - 1])} << (8 * (n - 1)));
+    }
+    return word | ((0x20 * ones) << (8 * n)); // n < 8: the shift is defined
+}
+
+char *write_json_text(char *p, std::string_view text)
+{
+    const char *s = text.data();
     const std::size_t n = text.size();
+    std::size_t i = 0;
+    if (n < 8) { // most names and arguments: one word, one check
+        if (n == 0)
+            return p;
+        const std::uint64_t word = short_word(s, n);
+        if (!not_plain(word)) {
+            std::memcpy(p, &word, 8);
+            return p + n;
+        }
+    }
     while (i < n) {
-        std::size_t run = i;
-        while (run < n && plain(static_cast<unsigned char>(text[run])))
-            ++run;
-        if (run > i) {
-            out.append(text.data() + i, run - i);
-            i = run;
+        // Eight bytes at a time: copied, then kept up to the first that
+        // needs care (the room has space for the whole word).
+        while (i + 8 <= n) {
+            std::uint64_t word;
+            std::memcpy(&word, s + i, 8);
+            std::memcpy(p, &word, 8);
+            std::uint64_t mark = not_plain(word);
+            if (mark) {
+                auto k = static_cast<std::size_t>(__builtin_ctzll(mark) >> 3); // little-endian
+                p += k;
+                i += k;
+                goto special;
+            }
+            p += 8;
+            i += 8;
+        }
+        if (i < n && n >= 8) {
+            // The last 1..7 bytes: the string's last word, shifted so that
+            // they come first (zeros above them read as controls, past the end).
+            const std::size_t done = i - (n - 8), left = n - i;
+            std::uint64_t word;
+            std::memcpy(&word, s + n - 8, 8);
+            word >>= 8 * done;
+            std::memcpy(p, &word, 8);
+            const std::uint64_t mark = not_plain(word);
+            const auto k = static_cast<std::size_t>(__builtin_ctzll(mark) >> 3); // mark != 0: the zeros
+            if (k >= left) {
+                p += left;
+                break;
+            }
+            p += k;
+            i += k;
+        } else {
+            while (i < n && plain(static_cast<unsigned char>(s[i])))
+                *p++ = s[i++];
             if (i == n)
                 break;
         }
-        auto c = static_cast<unsigned char>(text[i]);
+    special: {
+        auto c = static_cast<unsigned char>(s[i]);
         if (c < 0x80) {
             switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default: append_u00(out, c); break;
+            case '"': *p++ = '\\'; *p++ = '"'; break;
+            case '\\': *p++ = '\\'; *p++ = '\\'; break;
+            case '\b': *p++ = '\\'; *p++ = 'b'; break;
+            case '\f': *p++ = '\\'; *p++ = 'f'; break;
+            case '\n': *p++ = '\\'; *p++ = 'n'; break;
+            case '\r': *p++ = '\\'; *p++ = 'r'; break;
+            case '\t': *p++ = '\\'; *p++ = 't'; break;
+            default: p = write_u00(p, c); break;
             }
             ++i;
             continue;
         }
         Utf8Step step = utf8_step(text, i);
-        if (!step.valid)
-            out += "\xEF\xBF\xBD";
-        else if (step.cp < 0xA0) // C1 control
-            append_u00(out, static_cast<unsigned char>(step.cp));
-        else
-            out.append(text.data() + i, step.length);
+        if (!step.valid) {
+            std::memcpy(p, "\xEF\xBF\xBD", 3);
+            p += 3;
+        } else if (step.cp < 0xA0) { // C1 control
+            p = write_u00(p, static_cast<unsigned char>(step.cp));
+        } else {
+            std::memcpy(p, s + i, step.length);
+            p += step.length;
+        }
         i += step.length;
     }
+    }
+    return p;
+}
+
+char *write_decimal(char *p, std::uint64_t value)
+{
+    if (value < 10) { // ids, namespaces and flags are often 0
+        *p = static_cast<char>('0' + value);
+        return p + 1;
+    }
+    return std::to_chars(p, p + 20, value).ptr;
+}
+
+void append_json_string(std::string &out, std::string_view text)
+{
+    JsonWriter w(out);
+    w.string(text);
+}
+
+void append_json_text(std::string &out, std::string_view text)
+{
+    JsonWriter w(out);
+    w.string_piece(text);
 }
 
 void append_decimal(std::string &out, std::uint64_t value)
 {
     char buf[20];
-    char *end = buf + sizeof buf, *p = end;
-    do {
-        *--p = static_cast<char>('0' + value % 10);
-        value /= 10;
-    } while (value);
-    out.append(p, static_cast<std::size_t>(end - p));
+    out.append(buf, static_cast<std::size_t>(write_decimal(buf, value) - buf));
 }
 
 void append_decimal(std::string &out, std::int64_t value)
@@ -99,6 +176,27 @@ void append_decimal(std::string &out, std::int64_t value)
     } else {
         append_decimal(out, static_cast<std::uint64_t>(value));
     }
+}
+
+void JsonWriter::timestamp(std::string_view name, std::int64_t wall_ns)
+{
+    key(name);
+    room(rfc3339_room + 2);
+    *p_++ = '"';
+    p_ = write_rfc3339_utc(p_, wall_ns);
+    *p_++ = '"';
+    comma_ = true;
+}
+
+void JsonWriter::grow(std::size_t n)
+{
+    // The string's size runs ahead of the text (zero bytes, trimmed by
+    // finish()); its capacity, reused from line to line, is never given back.
+    std::size_t at = p_ ? static_cast<std::size_t>(p_ - out_.data()) : out_.size();
+    std::size_t want = std::max({at + n, out_.capacity(), out_.size() + out_.size() / 2, std::size_t{512}});
+    out_.resize(want);
+    p_ = out_.data() + at;
+    end_ = out_.data() + out_.size();
 }
 
 } // namespace tl

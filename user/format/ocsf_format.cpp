@@ -67,7 +67,7 @@ int direction_id(const Event &e, const SocketModel &s)
 void endpoint(JsonWriter &w, std::string_view name, const IpAddress &ip, std::uint16_t port)
 {
     w.object(name);
-    w.text("ip", ip.text());
+    w.plain_text("ip", ip.text());
     w.number("port", port);
     w.end_object();
 }
@@ -75,12 +75,7 @@ void endpoint(JsonWriter &w, std::string_view name, const IpAddress &ip, std::ui
 void times(JsonWriter &w, std::int64_t wall_ns)
 {
     w.signed_number("time", wall_ns / 1'000'000);
-    w.key("time_dt");
-    std::string &out = w.buffer();
-    out += '"';
-    append_rfc3339_utc(out, wall_ns);
-    out += '"';
-    w.value_written();
+    w.timestamp("time_dt", wall_ns);
 }
 
 // Every profile whose attributes a line may carry must be declared:
@@ -89,8 +84,8 @@ void times(JsonWriter &w, std::int64_t wall_ns)
 void metadata(JsonWriter &w, std::optional<std::uint64_t> sequence, std::string_view profiles)
 {
     w.key("metadata");
-    w.buffer() += reporter_json().ocsf_metadata_head;
-    w.buffer() += profiles;
+    w.raw(reporter_json().ocsf_metadata_head);
+    w.raw(profiles);
     w.value_written();
     if (sequence)
         w.number("sequence", *sequence);
@@ -184,13 +179,13 @@ void write_ocsf_event(std::string &out, const Event &e)
     JsonWriter w(out);
     w.begin_object();
     w.number("activity_id", static_cast<std::uint64_t>(activity.id));
-    w.text("activity_name", activity.name);
+    w.plain_text("activity_name", activity.name);
     if (has_process(e)) // no actor.process for a socket no visible process holds
         write_actor(w, e, m, raw);
     w.members(R"("category_name":"Network Activity","category_uid":4,"class_name":"Network Activity","class_uid":4001)");
     w.object("connection_info");
     w.number("direction_id", static_cast<std::uint64_t>(direction_id(e, s)));
-    w.text("protocol_name", s.transport);
+    w.plain_text("protocol_name", s.transport);
     w.number("protocol_num", e.raw.sock.protocol);
     w.number("protocol_ver_id", s.family == "ipv6" ? 6 : 4);
     w.end_object();
@@ -201,9 +196,9 @@ void write_ocsf_event(std::string &out, const Event &e)
         endpoint(w, "dst_endpoint", s.local, s.port);
     else if (s.peer_known)
         endpoint(w, "dst_endpoint", s.peer, s.peer_port);
-    w.text("message", event_action(e.kind));
+    w.plain_text("message", event_action(e.kind));
     metadata(w, e.sequence, R"(["host","container","datetime"])");
-    w.text("severity", e.raw.error ? "Low" : "Informational");
+    w.plain_text("severity", e.raw.error ? "Low" : "Informational");
     w.number("severity_id", e.raw.error ? 2 : 1);
     if (s.outgoing)
         endpoint(w, "src_endpoint", s.local, s.port);
@@ -220,11 +215,11 @@ void write_ocsf_event(std::string &out, const Event &e)
             raw.add("status_detail_base64", std::move(detail));
         w.number("status_id", 2);
     } else {
-        w.text("status", "Success");
+        w.plain_text("status", "Success");
         w.number("status_id", 1);
     }
     times(w, e.wall_time_ns);
-    w.text("type_name", activity.type_name);
+    w.plain_text("type_name", activity.type_name);
     w.number("type_uid", static_cast<std::uint64_t>(network_activity_class * 100 + activity.id));
     w.object("unmapped");
     if (!raw.empty())
@@ -232,7 +227,7 @@ void write_ocsf_event(std::string &out, const Event &e)
     write_extension(w, e, ExtensionFor::Ocsf, nullptr);
     w.end_object();
     w.end_object();
-    out += '\n';
+    w.raw("\n");
 }
 
 namespace {
@@ -271,7 +266,7 @@ void write_ocsf_notice(std::string &out, const OcsfNotice &n, Fields fields)
     w.end_object();
     w.end_object();
     w.end_object();
-    out += '\n';
+    w.raw("\n");
 }
 
 } // namespace
@@ -292,27 +287,6 @@ void write_ocsf_chain_head(std::string &out, const ChainHeadNotice &n)
                        R"("severity":"Informational","severity_id":1,"status":"Success","status_id":1)",
                        "record-sealed", n.wall_time_ns},
                       [&](JsonWriter &w) { write_chain_head_fields(w, n); });
-}
-
-nlohmann::json ocsf_document(const Event &event)
-{
-    std::string line;
-    write_ocsf_event(line, event);
-    return nlohmann::json::parse(line);
-}
-
-nlohmann::json ocsf_drop_document(const DropReport &report)
-{
-    std::string line;
-    write_ocsf_drops(line, report);
-    return nlohmann::json::parse(line);
-}
-
-nlohmann::json ocsf_chain_head_document(const ChainHeadNotice &notice)
-{
-    std::string line;
-    write_ocsf_chain_head(line, notice);
-    return nlohmann::json::parse(line);
 }
 
 } // namespace tl

@@ -2,8 +2,6 @@
 // events, a Base Event for drop reports and record seals.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include "pipeline/line_format.hpp"
 
 namespace tl {
@@ -25,10 +23,5 @@ public:
         write_ocsf_chain_head(out, notice);
     }
 };
-
-// The line parsed back, for tests.
-nlohmann::json ocsf_document(const Event &event);
-nlohmann::json ocsf_drop_document(const DropReport &report);
-nlohmann::json ocsf_chain_head_document(const ChainHeadNotice &notice);
 
 } // namespace tl

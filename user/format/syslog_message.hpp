@@ -5,8 +5,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 #include "pipeline/event.hpp"
 #include "pipeline/notice.hpp"
@@ -19,11 +17,6 @@ enum class SyslogSeverity { Warning = 4, Notice = 5, Informational = 6 };
 // Throws std::invalid_argument for an unknown name.
 int syslog_facility(std::string_view name);
 
-struct SyslogElement {
-    std::string id; // SD-ID, e.g. "origin" or "event@32473"
-    std::vector<std::pair<std::string, std::string>> params;
-};
-
 // PARAM-VALUE escaping (RFC 5424 6.3.3): '"', '\' and ']' get a backslash.
 // Values are first made valid UTF-8 and free of control characters (shown
 // as \xNN like on a terminal), so no byte can end the message or the frame.
@@ -32,34 +25,13 @@ std::string syslog_param_value(std::string_view text);
 // APP-NAME, PROCID, MSGID: printable US-ASCII without spaces, bounded length.
 std::string syslog_header_field(std::string_view text, std::size_t max_length);
 
-struct SyslogHeader {
-    int facility = 3; // daemon
-    SyslogSeverity severity = SyslogSeverity::Informational;
-    std::int64_t wall_time_ns = 0;
-    std::string hostname;
-    std::string app_name = "trace-listen";
-    std::string procid;
-    std::string msgid;
-};
-
-// "<PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD...] MSG" without framing.
-// The MSG must not contain a newline (records are single lines; a trailing
-// '\n' is removed).
-std::string syslog_message(const SyslogHeader &header, const std::vector<SyslogElement> &sd,
-                           std::string_view msg);
-
 // RFC 6587 octet counting: "LEN SP MESSAGE".
 std::string octet_counted(std::string_view message);
 
-// The header and structured data trace-listen sends with an event / a drop
-// report (MSGID is the event.action; SD carries the key facts).
-SyslogHeader syslog_header_for(const Event &event, int facility);
-SyslogHeader syslog_header_for(const DropReport &report, int facility);
-std::vector<SyslogElement> syslog_sd_for(const Event &event);
-std::vector<SyslogElement> syslog_sd_for(const DropReport &report);
-
-// The same message written straight into `out` (no framing, no newline):
-// what the syslog sink sends, `msg` being the line in the sink's format.
+// "<PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD...] MSG" written straight into
+// `out` (no framing, no newline): what the syslog sink sends with an event /
+// a drop report, `msg` being the line in the sink's format (a trailing '\n'
+// is removed).  MSGID is the event.action; SD carries the key facts.
 void append_syslog_event(std::string &out, const Event &event, int facility, std::string_view msg);
 void append_syslog_drops(std::string &out, const DropReport &report, int facility, std::string_view msg);
 // MSGID record-sealed, Notice severity; no meta sequenceId (a seal is not in

@@ -2,7 +2,9 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <clocale>
+#include <cstring>
 #include <ctime>
 #include <cwchar>
 #include <locale.h>
@@ -96,42 +98,82 @@ const Colour &exposed_colour()
 }
 
 // One row being written: cells padded to their width, then coloured (escape
-// sequences never count towards the width), separated by one space.
+// sequences never count towards the width), separated by one space.  Written
+// through a cursor into `out`, grown ahead and trimmed by end(), as the JSON
+// writer does (a cell is then a few stores, not four string appends).
 class Row {
 public:
-    explicit Row(std::string &out) : out_(out) {}
+    explicit Row(std::string &out) : out_(out), p_(nullptr), end_(nullptr) { grow(0); }
+    ~Row()
+    {
+        if (p_ != end_) // not finished by end(); a finished string may have moved on
+            finish();
+    }
+    Row(const Row &) = delete;
+    Row &operator=(const Row &) = delete;
     void cell(std::string_view text, std::size_t width, Align align = Align::Left,
               const Colour *colour = nullptr)
     {
-        if (!first_)
-            out_ += ' ';
-        first_ = false;
         std::size_t w = display_width(text);
         std::size_t pad = width > w ? width - w : 0;
+        room(1 + pad + text.size() + (colour ? colour->on.size() + colour->off.size() : 0));
+        if (!first_)
+            *p_++ = ' ';
+        first_ = false;
         if (align == Align::Right)
-            out_.append(pad, ' ');
+            fill(pad);
         if (colour)
-            out_ += colour->on;
-        out_ += text;
+            copy(colour->on);
+        copy(text);
         if (colour)
-            out_ += colour->off;
+            copy(colour->off);
         if (align == Align::Left)
-            out_.append(pad, ' ');
+            fill(pad);
     }
     void number(std::uint64_t value, std::size_t width)
     {
         char buf[24];
-        char *end = buf + sizeof buf, *p = end;
-        do {
-            *--p = static_cast<char>('0' + value % 10);
-            value /= 10;
-        } while (value);
-        cell(std::string_view(p, static_cast<std::size_t>(end - p)), width, Align::Right);
+        cell(std::string_view(buf, static_cast<std::size_t>(write_decimal(buf, value) - buf)), width, Align::Right);
     }
-    void end() { out_ += '\n'; }
+    void end()
+    {
+        room(1);
+        *p_++ = '\n';
+        finish();
+    }
 
 private:
+    void copy(std::string_view bytes)
+    {
+        std::memcpy(p_, bytes.data(), bytes.size());
+        p_ += bytes.size();
+    }
+    void fill(std::size_t pad)
+    {
+        std::memset(p_, ' ', pad);
+        p_ += pad;
+    }
+    void room(std::size_t n)
+    {
+        if (static_cast<std::size_t>(end_ - p_) < n) [[unlikely]]
+            grow(n);
+    }
+    void grow(std::size_t n)
+    {
+        std::size_t at = p_ ? static_cast<std::size_t>(p_ - out_.data()) : out_.size();
+        out_.resize(std::max({at + n, out_.capacity(), std::size_t{256}}));
+        p_ = out_.data() + at;
+        end_ = out_.data() + out_.size();
+    }
+    void finish()
+    {
+        out_.resize(static_cast<std::size_t>(p_ - out_.data()));
+        end_ = p_;
+    }
+
     std::string &out_;
+    char *p_;
+    char *end_;
     bool first_ = true;
 };
 
@@ -159,6 +201,23 @@ std::string lifetime_text(std::uint64_t ns)
 
 std::size_t display_width(std::string_view text)
 {
+    // Printable ASCII is one cell a character (eight checked at a time).
+    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    std::size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, text.data() + i, 8);
+        // Any byte < 0x20, or >= 0x7F (0x7F + 1 sets the high bit).
+        if (((word - 0x20 * ones) & ~word & highs) | ((word | (word + ones)) & highs))
+            break;
+    }
+    for (; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c >= 0x7F)
+            break;
+    }
+    if (i == text.size())
+        return i;
     if (is_ascii(text)) {
         // Printable ASCII is one cell a character; controls take none.
         std::size_t width = 0;

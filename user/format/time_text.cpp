@@ -1,5 +1,6 @@
 #include "format/time_text.hpp"
 
+#include <cstring>
 #include <ctime>
 
 namespace tl {
@@ -24,19 +25,24 @@ void floor_split(std::int64_t wall_ns, std::int64_t unit, std::int64_t &whole, s
     }
 }
 
+char *write_digits(char *p, std::int64_t value, int digits)
+{
+    for (int i = digits - 1; i >= 0; --i) {
+        p[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+    return p + digits;
+}
+
 void append_digits(std::string &out, std::int64_t value, int digits)
 {
     char buf[9];
-    for (int i = digits - 1; i >= 0; --i) {
-        buf[i] = static_cast<char>('0' + value % 10);
-        value /= 10;
-    }
-    out.append(buf, static_cast<std::size_t>(digits));
+    out.append(buf, static_cast<std::size_t>(write_digits(buf, value, digits) - buf));
 }
 
 } // namespace
 
-void append_rfc3339_utc(std::string &out, std::int64_t wall_ns, int fraction_digits)
+char *write_rfc3339_utc(char *p, std::int64_t wall_ns, int fraction_digits)
 {
     // Two entries: an event's own time and its process's start alternate.
     thread_local SecondText caches[2];
@@ -56,13 +62,21 @@ void append_rfc3339_utc(std::string &out, std::int64_t wall_ns, int fraction_dig
         cache.length = strftime(cache.text, sizeof cache.text, "%Y-%m-%dT%H:%M:%S", &tm);
         cache.second = secs;
     }
-    out.append(cache.text, cache.length);
-    out += '.';
+    std::memcpy(p, cache.text, cache.length);
+    p += cache.length;
+    *p++ = '.';
     if (fraction_digits == 6)
-        append_digits(out, nanos / 1000, 6);
+        p = write_digits(p, nanos / 1000, 6);
     else
-        append_digits(out, nanos, 9);
-    out += 'Z';
+        p = write_digits(p, nanos, 9);
+    *p++ = 'Z';
+    return p;
+}
+
+void append_rfc3339_utc(std::string &out, std::int64_t wall_ns, int fraction_digits)
+{
+    char buf[rfc3339_room];
+    out.append(buf, static_cast<std::size_t>(write_rfc3339_utc(buf, wall_ns, fraction_digits) - buf));
 }
 
 void append_local_time(std::string &out, std::int64_t wall_ns, bool with_date)
