@@ -79,10 +79,13 @@ TEST_CASE("a stop reports the whole backlog in the ring buffer - what it cannot 
     std::string err = tracer.err();
     INFO(err.substr(err.size() > 2000 ? err.size() - 2000 : 0));
 
-    std::uint64_t reported = 0;
-    for (const auto &l : tracer.json_lines())
+    std::uint64_t reported = 0, userspace_total = 0;
+    for (const auto &l : tracer.json_lines()) {
         if (l["event"]["kind"] != "metric")
             ++reported;
+        else
+            userspace_total = l["trace_listen"]["drops"]["userspace_total"].get<std::uint64_t>();
+    }
     std::smatch m;
     std::uint64_t unread = 0;
     if (std::regex_search(err, m, std::regex("unread-at-exit=(\\d+)")))
@@ -90,4 +93,5 @@ TEST_CASE("a stop reports the whole backlog in the ring buffer - what it cannot 
     CHECK(err.find("ring-buffer=0 ") != std::string::npos);
     CHECK(reported + unread == 3 * listeners); // every record shown or counted
     CHECK(status == (unread ? 3 : 0));
+    CHECK(userspace_total == unread); // and the SIEM's drop report says so too
 }

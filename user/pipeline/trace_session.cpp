@@ -172,11 +172,13 @@ void TraceSession::report_drops_if_changed()
             sink_drops += sink_counters_.back().stats.dropped;
         }
     }
-    if (drops.by_class == last_drops_ && sink_drops == last_sink_drops_ &&
+    // Records left unread at exit were lost in userspace, as sinks' are.
+    const std::uint64_t userspace_drops = sink_drops + summary_.unread_at_exit;
+    if (drops.by_class == last_drops_ && userspace_drops == last_sink_drops_ &&
         map_drops == last_map_drops_)
         return;
     last_drops_ = drops.by_class;
-    last_sink_drops_ = sink_drops;
+    last_sink_drops_ = userspace_drops;
     last_map_drops_ = map_drops;
     {
         std::lock_guard lock(counters_mutex_);
@@ -191,7 +193,7 @@ void TraceSession::report_drops_if_changed()
     report.per_cpu = std::move(drops.per_cpu);
     report.total = total;
     report.dropped_by_class = drops.by_class;
-    report.userspace_dropped = sink_drops;
+    report.userspace_dropped = userspace_drops;
     report.kernel_map_dropped = map_drops;
     for (auto &sink : sinks_)
         sink->write(report);
@@ -268,11 +270,14 @@ SessionSummary TraceSession::run(const SessionControl &control)
     // are read to the end once nothing new can come (a slow host needs
     // seconds for a backlog a fast one clears at once).
     kernel_->detach();
-    summary_.unread_at_exit = reader.drain_all(exit_drain_limit);
-    if (summary_.unread_at_exit)
+    const std::uint64_t unread = reader.drain_all(exit_drain_limit);
+    if (unread) {
         spdlog::warn("{} kernel record(s) were still unread {} s after the stop and are lost "
                      "(counted as unread-at-exit)",
-                     summary_.unread_at_exit, exit_drain_limit.count() / 1000);
+                     unread, exit_drain_limit.count() / 1000);
+        std::lock_guard lock(counters_mutex_);
+        summary_.unread_at_exit = unread;
+    }
     report_drops_if_changed();
     for (auto &sink : sinks_)
         sink->flush();
