@@ -66,6 +66,7 @@ std::shared_ptr<const ProcessDetails> ProcessCache::with_late_names(
         copy->user_name = std::move(*user);
     if (group)
         copy->group_name = std::move(*group);
+    mark_valid_texts(*copy);
     cache_.put(key, copy);
     return copy;
 }
@@ -98,6 +99,7 @@ std::shared_ptr<const ProcessDetails> ProcessCache::build(const tl_task &task)
             d->source = EnrichmentSource::Proc;
         }
     }
+    mark_valid_texts(*d);
     return d;
 }
 

@@ -74,14 +74,14 @@ void write_ecs_event(std::string &out, const Event &e)
         check_text(raw, "error.message_base64", e.holder_hint);
     if (with_process) {
         if (p && !p->group_name.empty())
-            check_text(raw, "group.name_base64", p->group_name);
+            check_text(raw, "group.name_base64", p->group_name, p->valid.checked, p->valid.group_name);
         if (m.task.comm_invalid)
             raw.add("process.name_base64", comm);
         if (t.ppid && m.task.parent_comm_invalid)
             raw.add("process.parent.name_base64", parent_comm);
         if (!exe.empty()) {
             if (exe_from_proc)
-                check_text(raw, "process.executable_base64", exe);
+                check_text(raw, "process.executable_base64", exe, p->valid.checked, p->valid.executable);
             else if (m.task.exe_invalid)
                 raw.add("process.executable_base64", exe);
         }
@@ -90,9 +90,10 @@ void write_ecs_event(std::string &out, const Event &e)
             raw.add("process.command_line_base64", args.joined());
         }
         if (parent)
-            check_text(raw, "process.parent.executable_base64", parent->executable);
+            check_text(raw, "process.parent.executable_base64", parent->executable, p->valid.checked,
+                       p->valid.parent_executable);
         if (p && !p->user_name.empty())
-            check_text(raw, "user.name_base64", p->user_name);
+            check_text(raw, "user.name_base64", p->user_name, p->valid.checked, p->valid.user_name);
     }
     if (c && !c->cgroup_path.empty())
         check_text(raw, "trace_listen.cgroup_path_base64", c->cgroup_path);

@@ -19,6 +19,10 @@ ArgList::ArgList(const Event &event)
     if (event.process && !event.process->args.empty()) {
         list_ = &event.process->args;
         count_ = list_->size();
+        if (event.process->valid.checked) {
+            invalid_ = !event.process->valid.args;
+            return;
+        }
         for (const auto &a : *list_)
             invalid_ = invalid_ || !is_valid_utf8(a);
         return;

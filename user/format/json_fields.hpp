@@ -73,6 +73,16 @@ private:
 // "text" written repaired; its original kept in `raw` under `key` when it
 // was not valid UTF-8 (`invalid` known from the decode, or checked here).
 bool check_text(RawOriginals &raw, std::string_view key, std::string_view text);
+// The same for a text whose validity whoever filled it in may know
+// (ProcessDetails::valid): checked here only when not known.
+inline bool check_text(RawOriginals &raw, std::string_view key, std::string_view text, bool known, bool valid)
+{
+    if (!known)
+        return check_text(raw, key, text);
+    if (!valid)
+        raw.add(key, text);
+    return valid;
+}
 
 // What reports: constant for the life of the process, serialised once.
 struct ReporterJson {

@@ -53,7 +53,14 @@ public:
     void finish() { out_.resize(static_cast<std::size_t>(p_ - out_.data())); end_ = p_; }
 
     // Values (in an array, or after key()).
-    void begin_object() { separate(); put('{'); comma_ = false; }
+    void begin_object()
+    {
+        room(2);
+        if (comma_)
+            *p_++ = ',';
+        *p_++ = '{';
+        comma_ = false;
+    }
     void end_object() { put('}'); comma_ = true; }
     void begin_array() { separate(); put('['); comma_ = false; }
     void end_array() { put(']'); comma_ = true; }
@@ -90,36 +97,60 @@ public:
     }
     void boolean(bool value) { separate(); raw(value ? std::string_view("true") : std::string_view("false")); comma_ = true; }
     // A value serialised before (constant parts such as host.*).
-    void fragment(std::string_view json) { separate(); raw(json); comma_ = true; }
+    void fragment(std::string_view json) { members(json); }
 
     // `name` is one of ours: plain ASCII, never escaped.
     [[gnu::always_inline]] void key(std::string_view name)
     {
         room(name.size() + 4);
-        if (comma_)
-            *p_++ = ',';
-        *p_++ = '"';
-        std::memcpy(p_, name.data(), name.size());
-        p_ += name.size();
-        *p_++ = '"';
-        *p_++ = ':';
-        comma_ = false;
+        put_key(name);
     }
 
-    // Members: key and value.
-    [[gnu::always_inline]] void object(std::string_view name) { key(name); put('{'); }
-    [[gnu::always_inline]] void array(std::string_view name) { key(name); put('['); }
-    [[gnu::always_inline]] void text(std::string_view name, std::string_view value) { key(name); string(value); }
-    [[gnu::always_inline]] void number(std::string_view name, std::uint64_t value) { key(name); number(value); }
+    // Members: key and value, with one bounds check for both.
+    [[gnu::always_inline]] void object(std::string_view name)
+    {
+        room(name.size() + 5);
+        put_key(name);
+        *p_++ = '{';
+    }
+    [[gnu::always_inline]] void array(std::string_view name)
+    {
+        room(name.size() + 5);
+        put_key(name);
+        *p_++ = '[';
+    }
+    [[gnu::always_inline]] void text(std::string_view name, std::string_view value)
+    {
+        room(name.size() + 4 + json_text_room(value.size()) + 2);
+        put_key(name);
+        *p_++ = '"';
+        p_ = write_json_text(p_, value);
+        *p_++ = '"';
+        comma_ = true;
+    }
+    [[gnu::always_inline]] void number(std::string_view name, std::uint64_t value)
+    {
+        room(name.size() + 4 + 20);
+        put_key(name);
+        p_ = write_decimal(p_, value);
+        comma_ = true;
+    }
     void signed_number(std::string_view name, std::int64_t value) { key(name); signed_number(value); }
     void boolean(std::string_view name, bool value) { key(name); boolean(value); }
-    void fragment(std::string_view name, std::string_view json) { key(name); fragment(json); }
+    void fragment(std::string_view name, std::string_view json)
+    {
+        room(name.size() + 4 + json.size());
+        put_key(name);
+        std::memcpy(p_, json.data(), json.size());
+        p_ += json.size();
+        comma_ = true;
+    }
     // A value of ours that needs no escaping (names from our tables,
     // addresses as inet_ntop writes them): copied without the check.
     [[gnu::always_inline]] void plain_text(std::string_view name, std::string_view value)
     {
-        key(name);
-        room(value.size() + 2);
+        room(name.size() + 4 + value.size() + 2);
+        put_key(name);
         *p_++ = '"';
         std::memcpy(p_, value.data(), value.size());
         p_ += value.size();
@@ -128,8 +159,9 @@ public:
     }
     [[gnu::always_inline]] void plain_string(std::string_view value)
     {
-        separate();
-        room(value.size() + 2);
+        room(value.size() + 3);
+        if (comma_)
+            *p_++ = ',';
         *p_++ = '"';
         std::memcpy(p_, value.data(), value.size());
         p_ += value.size();
@@ -140,8 +172,8 @@ public:
     // A number written as a JSON string ("33"), as ECS ids are.
     [[gnu::always_inline]] void quoted_decimal(std::string_view name, std::uint64_t value)
     {
-        key(name);
-        room(22);
+        room(name.size() + 4 + 22);
+        put_key(name);
         *p_++ = '"';
         p_ = write_decimal(p_, value);
         *p_++ = '"';
@@ -152,8 +184,11 @@ public:
     // Members serialised before ("a":1,"b":2), written as they are.
     void members(std::string_view json)
     {
-        separate();
-        raw(json);
+        room(json.size() + 1);
+        if (comma_)
+            *p_++ = ',';
+        std::memcpy(p_, json.data(), json.size());
+        p_ += json.size();
         comma_ = true;
     }
 
@@ -177,6 +212,18 @@ public:
     void value_written() { comma_ = true; }
 
 private:
+    // "name": after a comma when one is due; the room checked by the caller.
+    [[gnu::always_inline]] void put_key(std::string_view name)
+    {
+        if (comma_)
+            *p_++ = ',';
+        *p_++ = '"';
+        std::memcpy(p_, name.data(), name.size());
+        p_ += name.size();
+        *p_++ = '"';
+        *p_++ = ':';
+        comma_ = false;
+    }
     void separate()
     {
         if (comma_)

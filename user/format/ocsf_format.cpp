@@ -132,10 +132,12 @@ void write_actor(JsonWriter &w, const Event &e, const EventModel &m, RawOriginal
             base = base.substr(slash + 1);
         w.object("file");
         w.text("name", base);
-        check_text(raw, "actor.process.file.name_base64", base);
+        // After a '/' (ASCII) a valid path's base is valid too.
+        const bool exe_known = exe_from_proc && p->valid.checked && p->valid.executable;
+        check_text(raw, "actor.process.file.name_base64", base, exe_known, true);
         if (exe.front() == '/') {
             w.text("path", exe);
-            check_text(raw, "actor.process.file.path_base64", exe);
+            check_text(raw, "actor.process.file.path_base64", exe, exe_known, true);
         }
         w.number("type_id", 1);
         w.end_object();
@@ -160,7 +162,7 @@ void write_actor(JsonWriter &w, const Event &e, const EventModel &m, RawOriginal
     w.object("user");
     if (p && !p->user_name.empty()) {
         w.text("name", p->user_name);
-        check_text(raw, "actor.process.user.name_base64", p->user_name);
+        check_text(raw, "actor.process.user.name_base64", p->user_name, p->valid.checked, p->valid.user_name);
     }
     w.quoted_decimal("uid", t.uid);
     w.end_object();

@@ -11,6 +11,7 @@
 
 #include "pipeline/event_model.hpp"
 #include "trace_listen/event.h"
+#include "util/utf8.hpp"
 
 namespace tl {
 
@@ -41,7 +42,29 @@ struct ProcessDetails {
     std::string entity_id;              // stable id of (host, pid, start)
     std::vector<Ancestor> ancestors;    // parent first
     EnrichmentSource source = EnrichmentSource::Kernel;
+    // Which of the texts above are valid UTF-8, worked out once by whoever
+    // filled them in (mark_valid_texts) so that the formats need not check
+    // them again on every event; `checked` false: not known, they check.
+    struct TextValidity {
+        bool checked = false;
+        bool executable = false, args = false, user_name = false, group_name = false;
+        bool parent_executable = false; // ancestors.front()
+    } valid;
 };
+
+// Fills in `details.valid`; called again after any of the texts changes.
+inline void mark_valid_texts(ProcessDetails &details)
+{
+    auto &v = details.valid;
+    v.executable = is_valid_utf8(details.executable);
+    v.args = true;
+    for (const auto &a : details.args)
+        v.args = v.args && is_valid_utf8(a);
+    v.user_name = is_valid_utf8(details.user_name);
+    v.group_name = is_valid_utf8(details.group_name);
+    v.parent_executable = details.ancestors.empty() || is_valid_utf8(details.ancestors.front().executable);
+    v.checked = true;
+}
 
 struct ContainerDetails {
     std::string id;                     // empty for host processes
