@@ -103,6 +103,24 @@ TEST_CASE("service names resolve from the built-in table when /etc/services lack
     CHECK(system_service_names().port_of("https", "tcp") == 443);
 }
 
+TEST_CASE("service names found by port agree with the table after the file and after add")
+{
+    ServiceNames services = ServiceNames::from_services_text("ssh 2222/tcp\nsvc-u 2222/udp\nwww 80/tcp\n");
+    CHECK(services.find(2222, "tcp") == "ssh");
+    CHECK(services.find(2222, "udp") == "svc-u");
+    CHECK(services.find(80, "tcp") == "www");      // the file's name replaces the built-in one
+    CHECK(services.find(80, "udp") == "http");     // built in
+    CHECK(services.find(5432, "tcp") == "postgresql");
+    CHECK(services.find(5432, "udp").empty());
+    CHECK(services.find(1, "tcp").empty());
+    CHECK(services.find(65535, "udp").empty());
+    CHECK(services.find(22, "sctp").empty());
+    // A name added later is found too (the by-port index is not stale).
+    services.add("late", 7, "tcp");
+    CHECK(services.find(7, "tcp") == "late");
+    CHECK(services.find(22, "tcp") == "ssh");
+}
+
 TEST_CASE("malformed YAML is reported with line and column")
 {
     std::string e = error_of("expected:\n  - id: a\n    severity: [low\n");

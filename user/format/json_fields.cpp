@@ -52,8 +52,8 @@ std::string ArgList::joined() const
 
 void RawOriginals::add_entry(Entry entry)
 {
-    if (count_ < entries_.size())
-        entries_[count_++] = entry;
+    if (count_ < slots_.entries.size())
+        slots_.entries[count_++] = entry;
 }
 
 std::string_view RawOriginals::keep(std::string bytes)
@@ -66,11 +66,11 @@ std::string_view RawOriginals::keep(std::string bytes)
 
 void RawOriginals::write(JsonWriter &w, std::string_view name)
 {
-    std::sort(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(count_),
+    std::sort(slots_.entries.begin(), slots_.entries.begin() + static_cast<std::ptrdiff_t>(count_),
               [](const Entry &a, const Entry &b) { return a.key < b.key; });
     w.object(name);
     for (std::size_t i = 0; i < count_; ++i) {
-        const Entry &e = entries_[i];
+        const Entry &e = slots_.entries[i];
         if (e.args) {
             w.array(e.key);
             e.args->for_each([&](std::string_view a) { w.string(base64_encode(a)); });

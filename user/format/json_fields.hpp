@@ -64,7 +64,12 @@ private:
     };
     void add_entry(Entry entry);
     std::string_view keep(std::string bytes);
-    std::array<Entry, 24> entries_{};
+    // Left uninitialised (zeroing 24 entries per line cost more than the
+    // entries' writing): only the first count_ are ever read.
+    union Slots {
+        Slots() {}
+        std::array<Entry, 24> entries;
+    } slots_;
     std::size_t count_ = 0;
     std::array<std::string, 4> kept_; // joined command lines and the like
     std::size_t kept_count_ = 0;

@@ -1,5 +1,6 @@
 #include "util/service_names.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <sstream>
@@ -68,10 +69,25 @@ ServiceNames::ServiceNames(bool with_builtin)
         while (std::getline(protocols, protocol, ','))
             add(s.name, s.port, protocol);
     }
+    index();
+}
+
+void ServiceNames::index()
+{
+    tcp_names_.clear();
+    udp_names_.clear();
+    for (const auto &[key, name] : names_) { // sorted by port already
+        if (key.second == "tcp")
+            tcp_names_.emplace_back(key.first, name);
+        else if (key.second == "udp")
+            udp_names_.emplace_back(key.first, name);
+    }
+    indexed_ = true;
 }
 
 void ServiceNames::add(std::string name, std::uint16_t port, std::string protocol)
 {
+    indexed_ = false;
     name = lower(name);
     protocol = lower(protocol);
     ports_[{name, protocol}] = port;
@@ -109,6 +125,7 @@ ServiceNames ServiceNames::from_services_text(std::string_view text)
         services.names_[key] = name;
     for (auto &[key, port] : from_file.ports_)
         services.ports_[key] = port;
+    services.index();
     return services;
 }
 
@@ -136,6 +153,12 @@ std::string ServiceNames::name_of(std::uint16_t port, std::string_view protocol)
 
 std::string_view ServiceNames::find(std::uint16_t port, std::string_view protocol) const
 {
+    if (indexed_ && (protocol == "tcp" || protocol == "udp")) {
+        const PortNames &names = protocol[0] == 't' ? tcp_names_ : udp_names_;
+        auto it = std::lower_bound(names.begin(), names.end(), port,
+                                   [](const auto &entry, std::uint16_t p) { return entry.first < p; });
+        return it != names.end() && it->first == port ? std::string_view(it->second) : std::string_view();
+    }
     auto it = names_.find({port, std::string(protocol)});
     return it == names_.end() ? std::string_view() : std::string_view(it->second);
 }

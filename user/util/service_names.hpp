@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace tl {
 
@@ -30,6 +31,13 @@ public:
 
 private:
     explicit ServiceNames(bool with_builtin);
+    // find()'s lookup for tcp and udp, made once the table is complete:
+    // (port, name) sorted by port, a binary search instead of a map walk
+    // comparing strings (decode looks a name up for every event).
+    void index();
+    using PortNames = std::vector<std::pair<std::uint16_t, std::string>>;
+    PortNames tcp_names_, udp_names_;
+    bool indexed_ = false; // false after add(): find() reads the map
     std::map<std::pair<std::string, std::string>, std::uint16_t> ports_; // (name, proto) -> port
     std::map<std::pair<std::uint16_t, std::string>, std::string> names_; // (port, proto) -> name
 };
