@@ -89,6 +89,12 @@ TEST_CASE("the table shows the socket cookie as ss -e does: sk:HEX")
     e.raw.sock.cookie = 0x1f2e;
     CHECK(table_detail(e).find("sk:1f2e") != std::string::npos);
     CHECK(ecs_document(e)["trace_listen"]["socket_cookie"] == 0x1f2e);
+    // All 64 bits, no leading zeros (as ss prints it).
+    e.raw.sock.cookie = 0xfedcba9876543210ULL;
+    CHECK(table_detail(e).find("sk:fedcba9876543210") != std::string::npos);
+    e.raw.sock.cookie = 0x0100;
+    CHECK(table_detail(e).find("sk:100") != std::string::npos);
+    CHECK(table_detail(e).find("sk:0") == std::string::npos);
 }
 
 TEST_CASE("host.id and agent.id are both the machine id, as it is")

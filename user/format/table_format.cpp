@@ -114,7 +114,31 @@ public:
     void cell(std::string_view text, std::size_t width, Align align = Align::Left,
               const Colour *colour = nullptr)
     {
-        std::size_t w = display_width(text);
+        // A cell without a width (the last) is not padded: no need to measure it.
+        put(text, width ? display_width(text) : 0, width, align, colour);
+    }
+    // Text of ours known to be printable ASCII (numbers, names from our
+    // tables, addresses): one cell a byte, not measured.
+    void ascii_cell(std::string_view text, std::size_t width, Align align = Align::Left,
+                    const Colour *colour = nullptr)
+    {
+        put(text, text.size(), width, align, colour);
+    }
+    void number(std::uint64_t value, std::size_t width)
+    {
+        char buf[24];
+        ascii_cell(std::string_view(buf, static_cast<std::size_t>(write_decimal(buf, value) - buf)), width, Align::Right);
+    }
+    void end()
+    {
+        room(1);
+        *p_++ = '\n';
+        finish();
+    }
+
+private:
+    void put(std::string_view text, std::size_t w, std::size_t width, Align align, const Colour *colour)
+    {
         std::size_t pad = width > w ? width - w : 0;
         room(1 + pad + text.size() + (colour ? colour->on.size() + colour->off.size() : 0));
         if (!first_)
@@ -130,19 +154,6 @@ public:
         if (align == Align::Left)
             fill(pad);
     }
-    void number(std::uint64_t value, std::size_t width)
-    {
-        char buf[24];
-        cell(std::string_view(buf, static_cast<std::size_t>(write_decimal(buf, value) - buf)), width, Align::Right);
-    }
-    void end()
-    {
-        room(1);
-        *p_++ = '\n';
-        finish();
-    }
-
-private:
     void copy(std::string_view bytes)
     {
         std::memcpy(p_, bytes.data(), bytes.size());
@@ -319,8 +330,13 @@ void append_table_detail(std::string &out, const Event &e)
     for_each_option_name(m.options, [&](std::string_view name) { part() += name; });
     if (s.bound_dev_if)
         append_decimal(part() += "dev=", std::uint64_t{s.bound_dev_if});
-    if (s.cookie) // as `ss -e` prints it, to find the same socket there
-        fmt::format_to(std::back_inserter(part() += "sk:"), "{:x}", s.cookie);
+    if (s.cookie) { // as `ss -e` prints it, to find the same socket there
+        char hex[16];
+        char *end = hex + sizeof hex, *p = end;
+        for (std::uint64_t v = s.cookie; v; v >>= 4)
+            *--p = "0123456789abcdef"[v & 15];
+        (part() += "sk:").append(p, static_cast<std::size_t>(end - p));
+    }
     if (e.verdict) {
         (part() += "policy=") += e.verdict->verdict;
         if (!e.verdict->rule_id.empty())
@@ -346,23 +362,23 @@ void TableFormat::write_event(std::string &out, const Event &e) const
     Row row(out);
     scratch.clear();
     append_local_time(scratch, e.wall_time_ns, style_.dates);
-    row.cell(scratch, style_.dates ? date_time_width : time_width);
-    row.cell(event_short_name(e), 8, Align::Left, colour_if(e.raw.error, failure_colour()));
+    row.ascii_cell(scratch, style_.dates ? date_time_width : time_width);
+    row.ascii_cell(event_short_name(e), 8, Align::Left, colour_if(e.raw.error, failure_colour()));
     row.number(t.pid, 7);
     row.number(t.ppid, 7);
     std::string_view comm = c_field(t.comm, sizeof t.comm);
     if (plain_ascii(comm))
-        row.cell(comm, 16); // nothing to escape; 15 bytes at most always fit
+        row.ascii_cell(comm, 16); // nothing to escape; 15 bytes at most always fit
     else
         row.cell(fit(escape_for_terminal(comm), 16), 16);
     std::string_view container = "-";
     if (e.container && !e.container->id.empty())
         container = std::string_view(e.container->id).substr(0, 12);
     row.cell(container, 12);
-    row.cell(m.transport, 5);
-    row.cell(m.local.text(), 15);
+    row.ascii_cell(m.transport, 5);
+    row.ascii_cell(m.local.text(), 15);
     row.number(m.port, 5);
-    row.cell(exposure_name(m.exposure), 14, Align::Left,
+    row.ascii_cell(exposure_name(m.exposure), 14, Align::Left,
              colour_if(m.exposure == Exposure::AllInterfaces, exposed_colour()));
     scratch.clear();
     append_table_detail(scratch, e);
