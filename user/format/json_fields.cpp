@@ -37,6 +37,17 @@ ArgList::ArgList(const Event &event)
     invalid_ = model_of(event).task.args_invalid;
 }
 
+bool ArgList::any(const Event &event)
+{
+    if (event.process && !event.process->args.empty())
+        return true;
+    const tl_task &t = event.raw.task;
+    std::size_t len = t.args_len > TL_ARGS_LEN ? TL_ARGS_LEN : t.args_len;
+    while (len > 0 && t.args[len - 1] == '\0')
+        --len;
+    return len > 0;
+}
+
 std::string ArgList::joined() const
 {
     std::string line;
@@ -258,7 +269,7 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
                                                            : c_field(t.exe, sizeof t.exe);
         if (!exe.empty())
             w.plain_string("process.executable");
-        if (!ArgList(e).empty()) {
+        if (ArgList::any(e)) {
             w.plain_string("process.args");
             w.plain_string("process.command_line");
         }

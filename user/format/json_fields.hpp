@@ -19,6 +19,9 @@ namespace tl {
 class ArgList {
 public:
     explicit ArgList(const Event &event);
+    // Whether the event has any argument at all (what ArgList(event).empty()
+    // says), without counting them.
+    static bool any(const Event &event);
     bool empty() const { return count_ == 0; }
     std::size_t size() const { return count_; }
     bool any_invalid() const { return invalid_; }

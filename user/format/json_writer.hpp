@@ -52,50 +52,57 @@ public:
     // Trims the string to what was written (the writer may go on after).
     void finish() { out_.resize(static_cast<std::size_t>(p_ - out_.data())); end_ = p_; }
 
-    // Values (in an array, or after key()).
+    // Values (in an array, or after key()).  The writers work on a local
+    // copy of the cursor and store it once: a store through char * may
+    // alias the members, which the compiler would reload after every byte.
     void begin_object()
     {
         room(2);
-        if (comma_)
-            *p_++ = ',';
-        *p_++ = '{';
+        char *p = comma(p_);
+        *p++ = '{';
+        p_ = p;
         comma_ = false;
     }
     void end_object() { put('}'); comma_ = true; }
-    void begin_array() { separate(); put('['); comma_ = false; }
+    void begin_array()
+    {
+        room(2);
+        char *p = comma(p_);
+        *p++ = '[';
+        p_ = p;
+        comma_ = false;
+    }
     void end_array() { put(']'); comma_ = true; }
     [[gnu::always_inline]] void string(std::string_view text)
     {
         room(json_text_room(text.size()) + 3);
-        if (comma_)
-            *p_++ = ',';
-        *p_++ = '"';
-        p_ = write_json_text(p_, text);
-        *p_++ = '"';
+        char *p = comma(p_);
+        *p++ = '"';
+        p = write_json_text(p, text);
+        *p++ = '"';
+        p_ = p;
         comma_ = true;
     }
     [[gnu::always_inline]] void number(std::uint64_t value)
     {
         room(22);
-        if (comma_)
-            *p_++ = ',';
-        p_ = write_decimal(p_, value);
+        p_ = write_decimal(comma(p_), value);
         comma_ = true;
     }
     [[gnu::always_inline]] void signed_number(std::int64_t value)
     {
         room(23);
-        if (comma_)
-            *p_++ = ',';
+        char *p = comma(p_);
         if (value < 0) {
-            *p_++ = '-';
-            p_ = write_decimal(p_, std::uint64_t{0} - static_cast<std::uint64_t>(value));
+            *p++ = '-';
+            p = write_decimal(p, std::uint64_t{0} - static_cast<std::uint64_t>(value));
         } else {
-            p_ = write_decimal(p_, static_cast<std::uint64_t>(value));
+            p = write_decimal(p, static_cast<std::uint64_t>(value));
         }
+        p_ = p;
         comma_ = true;
     }
-    void boolean(bool value) { separate(); raw(value ? std::string_view("true") : std::string_view("false")); comma_ = true; }
+    void boolean(bool value) { members(value ? std::string_view("true") : std::string_view("false")); }
     // A value serialised before (constant parts such as host.*).
     void fragment(std::string_view json) { members(json); }
 
@@ -103,36 +110,38 @@ public:
     [[gnu::always_inline]] void key(std::string_view name)
     {
         room(name.size() + 4);
-        put_key(name);
+        p_ = put_key(p_, name);
     }
 
     // Members: key and value, with one bounds check for both.
     [[gnu::always_inline]] void object(std::string_view name)
     {
         room(name.size() + 5);
-        put_key(name);
-        *p_++ = '{';
+        char *p = put_key(p_, name);
+        *p++ = '{';
+        p_ = p;
     }
     [[gnu::always_inline]] void array(std::string_view name)
     {
         room(name.size() + 5);
-        put_key(name);
-        *p_++ = '[';
+        char *p = put_key(p_, name);
+        *p++ = '[';
+        p_ = p;
     }
     [[gnu::always_inline]] void text(std::string_view name, std::string_view value)
     {
         room(name.size() + 4 + json_text_room(value.size()) + 2);
-        put_key(name);
-        *p_++ = '"';
-        p_ = write_json_text(p_, value);
-        *p_++ = '"';
+        char *p = put_key(p_, name);
+        *p++ = '"';
+        p = write_json_text(p, value);
+        *p++ = '"';
+        p_ = p;
         comma_ = true;
     }
     [[gnu::always_inline]] void number(std::string_view name, std::uint64_t value)
     {
         room(name.size() + 4 + 20);
-        put_key(name);
-        p_ = write_decimal(p_, value);
+        p_ = write_decimal(put_key(p_, name), value);
         comma_ = true;
     }
     void signed_number(std::string_view name, std::int64_t value) { key(name); signed_number(value); }
@@ -140,9 +149,9 @@ public:
     void fragment(std::string_view name, std::string_view json)
     {
         room(name.size() + 4 + json.size());
-        put_key(name);
-        std::memcpy(p_, json.data(), json.size());
-        p_ += json.size();
+        char *p = put_key(p_, name);
+        std::memcpy(p, json.data(), json.size());
+        p_ = p + json.size();
         comma_ = true;
     }
     // A value of ours that needs no escaping (names from our tables,
@@ -150,22 +159,23 @@ public:
     [[gnu::always_inline]] void plain_text(std::string_view name, std::string_view value)
     {
         room(name.size() + 4 + value.size() + 2);
-        put_key(name);
-        *p_++ = '"';
-        std::memcpy(p_, value.data(), value.size());
-        p_ += value.size();
-        *p_++ = '"';
+        char *p = put_key(p_, name);
+        *p++ = '"';
+        std::memcpy(p, value.data(), value.size());
+        p += value.size();
+        *p++ = '"';
+        p_ = p;
         comma_ = true;
     }
     [[gnu::always_inline]] void plain_string(std::string_view value)
     {
         room(value.size() + 3);
-        if (comma_)
-            *p_++ = ',';
-        *p_++ = '"';
-        std::memcpy(p_, value.data(), value.size());
-        p_ += value.size();
-        *p_++ = '"';
+        char *p = comma(p_);
+        *p++ = '"';
+        std::memcpy(p, value.data(), value.size());
+        p += value.size();
+        *p++ = '"';
+        p_ = p;
         comma_ = true;
     }
 
@@ -173,10 +183,11 @@ public:
     [[gnu::always_inline]] void quoted_decimal(std::string_view name, std::uint64_t value)
     {
         room(name.size() + 4 + 22);
-        put_key(name);
-        *p_++ = '"';
-        p_ = write_decimal(p_, value);
-        *p_++ = '"';
+        char *p = put_key(p_, name);
+        *p++ = '"';
+        p = write_decimal(p, value);
+        *p++ = '"';
+        p_ = p;
         comma_ = true;
     }
     // "name":"2023-11-14T22:13:20.123456789Z" (format/time_text.hpp).
@@ -185,15 +196,20 @@ public:
     void members(std::string_view json)
     {
         room(json.size() + 1);
-        if (comma_)
-            *p_++ = ',';
-        std::memcpy(p_, json.data(), json.size());
-        p_ += json.size();
+        char *p = comma(p_);
+        std::memcpy(p, json.data(), json.size());
+        p_ = p + json.size();
         comma_ = true;
     }
 
     // A string value written in pieces: open, pieces, close.
-    void begin_string(std::string_view name) { key(name); put('"'); }
+    void begin_string(std::string_view name)
+    {
+        room(name.size() + 5);
+        char *p = put_key(p_, name);
+        *p++ = '"';
+        p_ = p;
+    }
     void string_piece(std::string_view text)
     {
         room(json_text_room(text.size()));
@@ -212,17 +228,24 @@ public:
     void value_written() { comma_ = true; }
 
 private:
-    // "name": after a comma when one is due; the room checked by the caller.
-    [[gnu::always_inline]] void put_key(std::string_view name)
+    // "name": after a comma when one is due, at `p`; the room checked by
+    // the caller.  Returns the new end.
+    [[gnu::always_inline]] char *put_key(char *p, std::string_view name)
+    {
+        p = comma(p);
+        *p++ = '"';
+        std::memcpy(p, name.data(), name.size());
+        p += name.size();
+        std::memcpy(p, "\":", 2);
+        comma_ = false;
+        return p + 2;
+    }
+    // A ',' at `p` when one is due.
+    [[gnu::always_inline]] char *comma(char *p)
     {
         if (comma_)
-            *p_++ = ',';
-        *p_++ = '"';
-        std::memcpy(p_, name.data(), name.size());
-        p_ += name.size();
-        *p_++ = '"';
-        *p_++ = ':';
-        comma_ = false;
+            *p++ = ',';
+        return p;
     }
     void separate()
     {
