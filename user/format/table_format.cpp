@@ -141,28 +141,31 @@ private:
     {
         std::size_t pad = width > w ? width - w : 0;
         room(1 + pad + text.size() + (colour ? colour->on.size() + colour->off.size() : 0));
+        // A local cursor, stored once (a char store may alias p_).
+        char *p = p_;
         if (!first_)
-            *p_++ = ' ';
+            *p++ = ' ';
         first_ = false;
         if (align == Align::Right)
-            fill(pad);
+            p = fill(p, pad);
         if (colour)
-            copy(colour->on);
-        copy(text);
+            p = copy(p, colour->on);
+        p = copy(p, text);
         if (colour)
-            copy(colour->off);
+            p = copy(p, colour->off);
         if (align == Align::Left)
-            fill(pad);
+            p = fill(p, pad);
+        p_ = p;
     }
-    void copy(std::string_view bytes)
+    static char *copy(char *p, std::string_view bytes)
     {
-        std::memcpy(p_, bytes.data(), bytes.size());
-        p_ += bytes.size();
+        std::memcpy(p, bytes.data(), bytes.size());
+        return p + bytes.size();
     }
-    void fill(std::size_t pad)
+    static char *fill(char *p, std::size_t pad)
     {
-        std::memset(p_, ' ', pad);
-        p_ += pad;
+        std::memset(p, ' ', pad);
+        return p + pad;
     }
     void room(std::size_t n)
     {

@@ -1,5 +1,6 @@
 #include "format/time_text.hpp"
 
+#include <array>
 #include <cstring>
 #include <ctime>
 
@@ -25,12 +26,26 @@ void floor_split(std::int64_t wall_ns, std::int64_t unit, std::int64_t &whole, s
     }
 }
 
+// "00".."99": two digits a division (nine fraction digits per timestamp).
+constexpr auto two_digits = [] {
+    std::array<char, 200> t{};
+    for (int i = 0; i < 100; ++i) {
+        t[static_cast<std::size_t>(2 * i)] = static_cast<char>('0' + i / 10);
+        t[static_cast<std::size_t>(2 * i + 1)] = static_cast<char>('0' + i % 10);
+    }
+    return t;
+}();
+
+// `value` (>= 0) as exactly `digits` digits, zero-padded.
 char *write_digits(char *p, std::int64_t value, int digits)
 {
-    for (int i = digits - 1; i >= 0; --i) {
-        p[i] = static_cast<char>('0' + value % 10);
-        value /= 10;
+    int i = digits;
+    for (; i >= 2; i -= 2) {
+        std::memcpy(p + i - 2, &two_digits[static_cast<std::size_t>(2 * (value % 100))], 2);
+        value /= 100;
     }
+    if (i)
+        p[0] = static_cast<char>('0' + value % 10);
     return p + digits;
 }
 
