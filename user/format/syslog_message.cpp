@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 
@@ -85,6 +86,19 @@ void append_param_value(std::string &out, std::string_view text)
         out.append(esc, 5);
     };
     for (std::size_t i = 0; i < text.size();) {
+        // A run of bytes written as they are, appended at once.
+        std::size_t run = i;
+        while (run < text.size()) {
+            auto c = static_cast<unsigned char>(text[run]);
+            if (c < 0x20 || c >= 0x7F || c == '\\' || c == '"' || c == ']')
+                break;
+            ++run;
+        }
+        if (run != i) {
+            out.append(text.data() + i, run - i);
+            i = run;
+            continue;
+        }
         auto b = static_cast<unsigned char>(text[i]);
         if (b >= 0x20 && b < 0x7F) {
             switch (b) {
@@ -118,9 +132,12 @@ void append_param_value(std::string &out, std::string_view text)
 // ` name="VALUE"`, the value written by `append_value(out)`.
 template <typename AppendValue> void param_with(std::string &out, std::string_view name, AppendValue &&append_value)
 {
-    out += ' ';
-    out += name;
-    out += "=\"";
+    const std::size_t at = out.size();
+    out.resize(at + name.size() + 3);
+    char *p = out.data() + at;
+    *p++ = ' ';
+    std::memcpy(p, name.data(), name.size());
+    std::memcpy(p + name.size(), "=\"", 2);
     append_value(out);
     out += '"';
 }
@@ -133,6 +150,23 @@ void param(std::string &out, std::string_view name, std::string_view value)
 void number_param(std::string &out, std::string_view name, std::uint64_t value)
 {
     param_with(out, name, [value](std::string &o) { append_decimal(o, value); });
+}
+
+// syslog_header_field appended, without a string of its own.
+void append_header_field(std::string &out, std::string_view text, std::size_t max_length)
+{
+    if (text.empty()) {
+        out += '-';
+        return;
+    }
+    text = text.substr(0, max_length);
+    const std::size_t at = out.size();
+    out.append(text);
+    for (std::size_t i = at; i < out.size(); ++i) {
+        auto b = static_cast<unsigned char>(out[i]);
+        if (b < 33 || b > 126)
+            out[i] = '_';
+    }
 }
 
 // "<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID " and the constant
@@ -152,7 +186,7 @@ void append_head(std::string &out, int facility, SyslogSeverity severity, std::i
     out += " trace-listen ";
     append_decimal(out, static_cast<std::uint64_t>(getpid()));
     out += ' ';
-    out += syslog_header_field(msgid, 32);
+    append_header_field(out, msgid, 32);
     out += ' ';
     out += origin;
     if (!sequence)
