@@ -77,6 +77,18 @@ std::string octet_counted(std::string_view message)
 
 namespace {
 
+// Where the run of bytes from `i` that a PARAM-VALUE holds as they are ends.
+std::size_t plain_run(std::string_view text, std::size_t i)
+{
+    while (i < text.size()) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c >= 0x7F || c == '\\' || c == '"' || c == ']')
+            break;
+        ++i;
+    }
+    return i;
+}
+
 // PARAM-VALUE (RFC 5424 6.3.3) straight into `out`: as syslog_param_value.
 void append_param_value(std::string &out, std::string_view text)
 {
@@ -87,13 +99,7 @@ void append_param_value(std::string &out, std::string_view text)
     };
     for (std::size_t i = 0; i < text.size();) {
         // A run of bytes written as they are, appended at once.
-        std::size_t run = i;
-        while (run < text.size()) {
-            auto c = static_cast<unsigned char>(text[run]);
-            if (c < 0x20 || c >= 0x7F || c == '\\' || c == '"' || c == ']')
-                break;
-            ++run;
-        }
+        std::size_t run = plain_run(text, i);
         if (run != i) {
             out.append(text.data() + i, run - i);
             i = run;
@@ -142,14 +148,37 @@ template <typename AppendValue> void param_with(std::string &out, std::string_vi
     out += '"';
 }
 
+// ` name="` at `p`; returns the new end.
+char *put_param_name(char *p, std::string_view name)
+{
+    *p++ = ' ';
+    std::memcpy(p, name.data(), name.size());
+    p += name.size();
+    std::memcpy(p, "=\"", 2);
+    return p + 2;
+}
+
 void param(std::string &out, std::string_view name, std::string_view value)
 {
-    param_with(out, name, [value](std::string &o) { append_param_value(o, value); });
+    if (plain_run(value, 0) != value.size()) {
+        param_with(out, name, [value](std::string &o) { append_param_value(o, value); });
+        return;
+    }
+    // Nothing to escape (nearly every value): one resize, three copies.
+    const std::size_t at = out.size();
+    out.resize(at + name.size() + value.size() + 4);
+    char *p = put_param_name(out.data() + at, name);
+    std::memcpy(p, value.data(), value.size());
+    p[value.size()] = '"';
 }
 
 void number_param(std::string &out, std::string_view name, std::uint64_t value)
 {
-    param_with(out, name, [value](std::string &o) { append_decimal(o, value); });
+    const std::size_t at = out.size();
+    out.resize(at + name.size() + 4 + 20);
+    char *p = write_decimal(put_param_name(out.data() + at, name), value);
+    *p++ = '"';
+    out.resize(static_cast<std::size_t>(p - out.data()));
 }
 
 // syslog_header_field appended, without a string of its own.
