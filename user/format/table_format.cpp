@@ -140,7 +140,8 @@ private:
     void put(std::string_view text, std::size_t w, std::size_t width, Align align, const Colour *colour)
     {
         std::size_t pad = width > w ? width - w : 0;
-        room(1 + pad + text.size() + (colour ? colour->on.size() + colour->off.size() : 0));
+        // + 32: padding is written as a block of 32 spaces (see fill).
+        room(1 + pad + 32 + text.size() + (colour ? colour->on.size() + colour->off.size() : 0));
         // A local cursor, stored once (a char store may alias p_).
         char *p = p_;
         if (!first_)
@@ -162,9 +163,16 @@ private:
         std::memcpy(p, bytes.data(), bytes.size());
         return p + bytes.size();
     }
+    // The room has 32 bytes to spare: a column's padding (at most a
+    // timestamp's width) is one fixed-size copy, not a memset of `pad`.
     static char *fill(char *p, std::size_t pad)
     {
-        std::memset(p, ' ', pad);
+        static constexpr char spaces[] = "                                ";
+        static_assert(sizeof spaces - 1 == 32);
+        if (pad <= 32)
+            std::memcpy(p, spaces, 32);
+        else
+            std::memset(p, ' ', pad);
         return p + pad;
     }
     void room(std::size_t n)
