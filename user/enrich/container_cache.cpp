@@ -6,6 +6,17 @@
 
 namespace tl {
 
+namespace {
+
+// What the cache hands out, its texts' validity worked out once.
+std::shared_ptr<const ContainerDetails> shared_details(ContainerDetails details)
+{
+    mark_valid_texts(details);
+    return std::make_shared<const ContainerDetails>(std::move(details));
+}
+
+} // namespace
+
 ContainerCache::ContainerCache(std::size_t capacity) : cache_(capacity), by_process_(capacity) {}
 
 std::shared_ptr<const ContainerDetails> ContainerCache::from_v1(const tl_task &task) const
@@ -17,7 +28,7 @@ std::shared_ptr<const ContainerDetails> ContainerCache::from_v1(const tl_task &t
     std::string path = choose_cgroup_path(read_proc_cgroup(task.pid));
     if (path.empty())
         return nullptr;
-    return std::make_shared<ContainerDetails>(container_from_cgroup_path(path));
+    return shared_details(container_from_cgroup_path(path));
 }
 
 std::shared_ptr<const ContainerDetails> ContainerCache::details_for(const tl_task &task)
@@ -39,7 +50,7 @@ std::shared_ptr<const ContainerDetails> ContainerCache::details_for(const tl_tas
 
     std::shared_ptr<const ContainerDetails> details;
     if (auto path = paths_.path_of(task.cgroup_id)) {
-        details = std::make_shared<ContainerDetails>(container_from_cgroup_path(*path));
+        details = shared_details(container_from_cgroup_path(*path));
     } else {
         std::string_view leaf = c_field(task.cgroup_name, sizeof task.cgroup_name);
         if (leaf.empty())
@@ -47,7 +58,7 @@ std::shared_ptr<const ContainerDetails> ContainerCache::details_for(const tl_tas
         // The cgroup is gone: the leaf alone still names the container.
         auto c = container_from_cgroup_path(std::string(leaf));
         c.cgroup_path.clear();
-        details = std::make_shared<ContainerDetails>(std::move(c));
+        details = shared_details(std::move(c));
     }
     cache_.put(task.cgroup_id, details);
     return details;

@@ -26,10 +26,7 @@ std::string_view event_type(EventKind kind)
 
 void endpoint(JsonWriter &w, std::string_view name, const IpAddress &ip, std::uint16_t port)
 {
-    w.object(name);
-    w.plain_text("ip", ip.text());
-    w.number("port", port);
-    w.end_object();
+    w.ip_port(name, ip.text(), port);
 }
 
 void add_host_raw(RawOriginals &raw)
@@ -96,7 +93,7 @@ void write_ecs_event(std::string &out, const Event &e)
             check_text(raw, "user.name_base64", p->user_name, p->valid.checked, p->valid.user_name);
     }
     if (c && !c->cgroup_path.empty())
-        check_text(raw, "trace_listen.cgroup_path_base64", c->cgroup_path);
+        check_text(raw, "trace_listen.cgroup_path_base64", c->cgroup_path, c->valid.checked, c->valid.cgroup_path);
     add_host_raw(raw);
 
     JsonWriter w(out);

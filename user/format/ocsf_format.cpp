@@ -66,10 +66,7 @@ int direction_id(const Event &e, const SocketModel &s)
 
 void endpoint(JsonWriter &w, std::string_view name, const IpAddress &ip, std::uint16_t port)
 {
-    w.object(name);
-    w.plain_text("ip", ip.text());
-    w.number("port", port);
-    w.end_object();
+    w.ip_port(name, ip.text(), port);
 }
 
 void times(JsonWriter &w, std::int64_t wall_ns)

@@ -72,7 +72,18 @@ struct ContainerDetails {
     std::string pod_uid;                // Kubernetes pod UID
     std::string systemd_unit;           // host services
     std::string cgroup_path;
+    // As ProcessDetails::valid: worked out once (mark_valid_texts).
+    struct TextValidity {
+        bool checked = false;
+        bool cgroup_path = false;
+    } valid;
 };
+
+inline void mark_valid_texts(ContainerDetails &details)
+{
+    details.valid.cgroup_path = is_valid_utf8(details.cgroup_path);
+    details.valid.checked = true;
+}
 
 // A process holding a socket found by the snapshot.
 struct SocketHolder {
