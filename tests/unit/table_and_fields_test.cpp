@@ -158,3 +158,58 @@ TEST_CASE("table: the header names the time zone - dates when asked - colours on
     std::string stripped = std::regex_replace(colored.event(exposed), std::regex("\x1b\\[[0-9;]*m"), "");
     CHECK(stripped == plain.event(exposed));
 }
+
+// Enrichment works out once whether a process's and a container's names are
+// valid UTF-8 (mark_valid_texts); the lines must come out as when the
+// formats checked every name themselves: the same *_base64 originals.
+TEST_CASE("names whose validity was worked out at enrichment give the same lines as names checked per event")
+{
+    Event e = siem_event(EventKind::Listen, 8080);
+    auto p = std::make_shared<ProcessDetails>();
+    p->executable = "/opt/bad\xff" "exe";
+    p->args = {"bad\xfe", "ok"};
+    p->user_name = "us\xff" "r";
+    p->group_name = "gr\xfe";
+    p->ancestors.push_back({1, "init", "/sbin/in\xff" "it"});
+    p->source = EnrichmentSource::Proc;
+    auto c = std::make_shared<ContainerDetails>();
+    c->id = "0123456789ab";
+    c->cgroup_path = "/sys/fs/cgroup/x\xff";
+    e.process = p;
+    e.container = c;
+    const nlohmann::json checked_ecs = ecs_document(e), checked_ocsf = ocsf_document(e);
+    const std::string raw = checked_ecs["trace_listen"]["raw"].dump();
+    for (const char *key : {"process.executable_base64", "process.args_base64", "user.name_base64",
+                            "group.name_base64", "process.parent.executable_base64",
+                            "trace_listen.cgroup_path_base64"})
+        CHECK(raw.find(key) != std::string::npos);
+    CHECK(checked_ocsf.dump().find("actor.process.user.name_base64") != std::string::npos);
+    CHECK(checked_ocsf.dump().find("actor.process.file.path_base64") != std::string::npos);
+
+    auto marked = std::make_shared<ProcessDetails>(*p);
+    mark_valid_texts(*marked);
+    auto marked_container = std::make_shared<ContainerDetails>(*c);
+    mark_valid_texts(*marked_container);
+    CHECK_FALSE(marked->valid.user_name);
+    CHECK_FALSE(marked_container->valid.cgroup_path);
+    e.process = marked;
+    e.container = marked_container;
+    CHECK(ecs_document(e) == checked_ecs);
+    CHECK(ocsf_document(e) == checked_ocsf);
+
+    // And valid names are not reported as repaired.
+    auto clean = std::make_shared<ProcessDetails>();
+    clean->executable = "/usr/sbin/nginx";
+    clean->args = {"nginx"};
+    clean->user_name = "www-data";
+    clean->group_name = "www-data";
+    clean->source = EnrichmentSource::Proc;
+    mark_valid_texts(*clean);
+    CHECK(clean->valid.executable);
+    e.process = clean;
+    e.container = nullptr;
+    const nlohmann::json clean_ecs = ecs_document(e);
+    const std::string clean_raw = clean_ecs["trace_listen"].value("raw", nlohmann::json::object()).dump();
+    CHECK(clean_raw.find("process.") == std::string::npos);
+    CHECK(clean_raw.find("user.") == std::string::npos);
+}
