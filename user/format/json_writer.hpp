@@ -55,23 +55,9 @@ public:
     // Values (in an array, or after key()).  The writers work on a local
     // copy of the cursor and store it once: a store through char * may
     // alias the members, which the compiler would reload after every byte.
-    void begin_object()
-    {
-        room(2);
-        char *p = comma(p_);
-        *p++ = '{';
-        p_ = p;
-        comma_ = false;
-    }
+    void begin_object() { open('{'); }
     void end_object() { put('}'); comma_ = true; }
-    void begin_array()
-    {
-        room(2);
-        char *p = comma(p_);
-        *p++ = '[';
-        p_ = p;
-        comma_ = false;
-    }
+    void begin_array() { open('['); }
     void end_array() { put(']'); comma_ = true; }
     [[gnu::always_inline]] void string(std::string_view text)
     {
@@ -257,6 +243,15 @@ private:
         return p + 2;
     }
     // A ',' at `p` when one is due.
+    // '{' or '[', after a comma if one is due; its first member needs none.
+    void open(char bracket)
+    {
+        room(2);
+        char *p = comma(p_);
+        *p++ = bracket;
+        p_ = p;
+        comma_ = false;
+    }
     [[gnu::always_inline]] char *comma(char *p)
     {
         if (comma_)
