@@ -489,12 +489,12 @@ TEST_CASE("a clean record verifies - seals publish heads a verifier finds in the
 {
     TempDir dir;
     std::string path = (dir.path / "sealed.tlr").string();
-    std::vector<ChainHeadNote> notes;
+    std::vector<ChainHeadNotice> notes;
     {
         WriterOptions o{path, 0, 1, true};
         o.seal_interval = std::chrono::seconds(0); // a seal at every flush with new frames
         RecordWriter w(o);
-        w.on_seal([&](const ChainHeadNote &n) { notes.push_back(n); });
+        w.on_seal([&](const ChainHeadNotice &n) { notes.push_back(n); });
         for (int i = 1; i <= 3; ++i) {
             w.write(sample_event(i, 80));
             w.flush(true);
@@ -533,10 +533,10 @@ TEST_CASE("rotation keeps a bounded number of files - each starting with a heade
 {
     TempDir dir;
     std::string path = (dir.path / "rot.tlr").string();
-    std::vector<ChainHeadNote> notes;
+    std::vector<ChainHeadNotice> notes;
     {
         RecordWriter w({path, 16 * 1024, 3, false});
-        w.on_seal([&](const ChainHeadNote &n) { notes.push_back(n); });
+        w.on_seal([&](const ChainHeadNotice &n) { notes.push_back(n); });
         w.begin({{"describe", "test hooks"}});
         for (int i = 1; i <= 400; ++i) {
             w.write(sample_event(i, 8000));

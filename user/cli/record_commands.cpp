@@ -91,7 +91,7 @@ int run_record(const RecordFlags &flags)
     std::vector<Sink *> witnesses;
     for (auto &s : sinks)
         witnesses.push_back(s.get());
-    rec->on_seal([witnesses](const record::ChainHeadNote &n) {
+    rec->on_seal([witnesses](const ChainHeadNotice &n) {
         spdlog::info("record: chain head {} after frame {} of {} ({} seal, {} records)", n.head,
                      n.frame, n.file, n.reason, n.records);
         for (Sink *s : witnesses) {

@@ -214,7 +214,7 @@ KernelTracer::KernelTracer(const KernelSettings &settings)
 
 KernelTracer::~KernelTracer()
 {
-    links_.clear();
+    detach();
     skel_.reset();
     if (cgroup_fd_ >= 0)
         close(cgroup_fd_);

@@ -174,11 +174,11 @@ void TraceSession::report_drops_if_changed()
     }
     // Records left unread at exit were lost in userspace, as sinks' are.
     const std::uint64_t userspace_drops = sink_drops + summary_.unread_at_exit;
-    if (drops.by_class == last_drops_ && userspace_drops == last_sink_drops_ &&
+    if (drops.by_class == last_drops_ && userspace_drops == last_userspace_drops_ &&
         map_drops == last_map_drops_)
         return;
     last_drops_ = drops.by_class;
-    last_sink_drops_ = userspace_drops;
+    last_userspace_drops_ = userspace_drops;
     last_map_drops_ = map_drops;
     {
         std::lock_guard lock(counters_mutex_);

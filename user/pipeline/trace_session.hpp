@@ -117,7 +117,7 @@ private:
     std::uint64_t sequence_ = 0;
     std::uint64_t emitted_ = 0;
     std::array<std::uint64_t, TL_CLASS_COUNT> last_drops_{};
-    std::uint64_t last_sink_drops_ = 0;
+    std::uint64_t last_userspace_drops_ = 0;
     std::uint64_t last_map_drops_ = 0;
     std::array<Counter, event_kinds> emitted_by_kind_;
     std::array<Counter, TL_CLASS_COUNT> received_by_class_;

@@ -21,7 +21,7 @@ public:
     std::string name() const override { return "record"; }
     // The closing seal; later records open the file again with a new header.
     void close() { writer_.close(); }
-    void on_seal(std::function<void(const ChainHeadNote &)> handler)
+    void on_seal(std::function<void(const ChainHeadNotice &)> handler)
     {
         writer_.on_seal(std::move(handler));
     }

@@ -202,7 +202,7 @@ void RecordWriter::seal(SealReason reason)
     last_seal_ = std::chrono::steady_clock::now();
     ++stats_.seals;
     if (on_seal_)
-        on_seal_(ChainHeadNote{options_.path, file_index_, file_frames_, offset,
+        on_seal_(ChainHeadNotice{options_.path, file_index_, file_frames_, offset,
                                std::string(seal_reason_name(reason)), to_hex(head_),
                                file_records_, s.wall_time_ns});
 }

@@ -45,9 +45,6 @@ struct WriterStats {
     std::uint64_t seals = 0;
 };
 
-// What a seal published: the chain head a verifier compares with the file,
-// in the shape the log sinks carry (pipeline/notice.hpp).
-using ChainHeadNote = ChainHeadNotice;
 
 class RecordWriter {
 public:
@@ -72,7 +69,7 @@ public:
     void close();
     // SIGHUP after an external rotation: reopen the path (append), new header.
     void reopen();
-    void on_seal(std::function<void(const ChainHeadNote &)> handler) { on_seal_ = std::move(handler); }
+    void on_seal(std::function<void(const ChainHeadNotice &)> handler) { on_seal_ = std::move(handler); }
     const WriterStats &stats() const { return stats_; }
 
     // Tests and tools: one frame with this payload, chained like any other.
@@ -109,7 +106,7 @@ private:
     std::string previous_file_head_; // the head the previous file ended with
     std::size_t block_limit_;
     std::uint64_t failed_frames_ = 0;
-    std::function<void(const ChainHeadNote &)> on_seal_;
+    std::function<void(const ChainHeadNotice &)> on_seal_;
     WriterStats stats_;
 };
 
