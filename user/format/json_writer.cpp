@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "format/time_text.hpp"
+#include "util/byte_words.hpp"
 #include "util/utf8.hpp"
 
 namespace tl {
@@ -23,38 +24,15 @@ char *write_u00(char *p, unsigned char c)
 // Bytes copied as they are: printable ASCII except '"' and '\'.
 constexpr bool plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
-constexpr std::uint64_t ones = 0x0101010101010101ULL;
-constexpr std::uint64_t highs = 0x8080808080808080ULL;
-
 // The high bit of each byte of `word` that is not plain(); exact for the
 // lowest such byte (the borrow tricks may also mark bytes above it).
 inline std::uint64_t not_plain(std::uint64_t word)
 {
-    auto zero_byte = [](std::uint64_t v) { return (v - ones) & ~v & highs; };
-    std::uint64_t control = (word - 0x20 * ones) & ~word & highs; // < 0x20
-    std::uint64_t quote = zero_byte(word ^ ('"' * ones));
-    std::uint64_t backslash = zero_byte(word ^ ('\\' * ones));
-    return (word & highs) | control | quote | backslash;
+    using namespace byte_words;
+    return (word & highs) | bytes_below(word, 0x20) | bytes_equal(word, '"') | bytes_equal(word, '\\');
 }
 
 } // namespace
-
-// The 1..7 bytes of a short string as one word, the bytes above them spaces
-// (plain): overlapping loads, no per-byte loop.
-inline std::uint64_t short_word(const char *s, std::size_t n)
-{
-    std::uint64_t word;
-    if (n >= 4) {
-        std::uint32_t lo, hi;
-        std::memcpy(&lo, s, 4);
-        std::memcpy(&hi, s + n - 4, 4);
-        word = lo | (std::uint64_t{hi} << (8 * (n - 4)));
-    } else {
-        word = static_cast<unsigned char>(s[0]) | (std::uint64_t{static_cast<unsigned char>(s[n / 2])} << (8 * (n / 2))) |
-               (std::uint64_t{static_cast<unsigned char>(s[n - 1])} << (8 * (n - 1)));
-    }
-    return word | ((0x20 * ones) << (8 * n)); // n < 8: the shift is defined
-}
 
 char *write_json_text(char *p, std::string_view text)
 {
@@ -64,7 +42,7 @@ char *write_json_text(char *p, std::string_view text)
     if (n < 8) { // most names and arguments: one word, one check
         if (n == 0)
             return p;
-        const std::uint64_t word = short_word(s, n);
+        const std::uint64_t word = byte_words::short_word(s, n, ' '); // spaces above: plain
         if (!not_plain(word)) {
             std::memcpy(p, &word, 8);
             return p + n;

@@ -20,6 +20,7 @@
 #include "pipeline/event_model.hpp"
 #include "pipeline/event_text.hpp"
 #include "pipeline/socket_facts.hpp"
+#include "util/byte_words.hpp"
 #include "util/text_escape.hpp"
 #include "util/utf8.hpp"
 
@@ -97,56 +98,168 @@ const Colour &exposed_colour()
     return c;
 }
 
+// The n bytes at s copied to d without a library call for the short texts
+// of most cells: two overlapping loads and stores, inside [s, s + n).
+[[gnu::always_inline]] inline void copy_short(char *d, const char *s, std::size_t n)
+{
+    if (n >= 8) {
+        if (n > 16) {
+            std::memcpy(d, s, n);
+            return;
+        }
+        std::uint64_t a, b;
+        std::memcpy(&a, s, 8);
+        std::memcpy(&b, s + n - 8, 8);
+        std::memcpy(d, &a, 8);
+        std::memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        std::uint32_t a, b;
+        std::memcpy(&a, s, 4);
+        std::memcpy(&b, s + n - 4, 4);
+        std::memcpy(d, &a, 4);
+        std::memcpy(d + n - 4, &b, 4);
+    } else if (n) {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    }
+}
+
 // One row being written: cells padded to their width, then coloured (escape
-// sequences never count towards the width), separated by one space.  Written
-// through a cursor into `out`, grown ahead and trimmed by end(), as the JSON
-// writer does (a cell is then a few stores, not four string appends).
+// sequences never count towards the width), each followed by one space
+// (the row's last, by its end).  Written through a cursor into `out`, grown
+// ahead and trimmed by finish(), as the JSON writer does: a cell of ours is
+// a block of spaces and a short copy, not four string appends.
 class Row {
 public:
-    explicit Row(std::string &out) : out_(out), p_(nullptr), end_(nullptr) { grow(0); }
+    explicit Row(std::string &out) : out_(out) { grow(0); }
     ~Row()
     {
-        if (p_ != end_) // not finished by end(); a finished string may have moved on
+        if (p_ != end_) // not finished; a finished string may have moved on
             finish();
     }
     Row(const Row &) = delete;
     Row &operator=(const Row &) = delete;
+
+    // Any text, measured in terminal cells and padded to `width` (0: the
+    // last cell, not padded).
     void cell(std::string_view text, std::size_t width, Align align = Align::Left,
               const Colour *colour = nullptr)
     {
-        // A cell without a width (the last) is not padded: no need to measure it.
         put(text, width ? display_width(text) : 0, width, align, colour);
     }
     // Text of ours known to be printable ASCII (numbers, names from our
-    // tables, addresses): one cell a byte, not measured.
-    void ascii_cell(std::string_view text, std::size_t width, Align align = Align::Left,
-                    const Colour *colour = nullptr)
+    // tables, addresses): one cell a byte.
+    template <std::size_t Width> [[gnu::always_inline]] void ascii(std::string_view text)
     {
-        put(text, text.size(), width, align, colour);
+        static_assert(Width < sizeof spaces);
+        room(sizeof spaces + text.size());
+        char *p = p_;
+        std::memcpy(p, spaces, sizeof spaces - 1);
+        copy_short(p, text.data(), text.size());
+        char *end = p + std::max(text.size(), Width);
+        *end = ' '; // past the block of spaces when the text is longer
+        p_ = end + 1;
     }
-    void number(std::uint64_t value, std::size_t width)
+    // Right-aligned, digits written in place.
+    template <std::size_t Width> [[gnu::always_inline]] void number(std::uint64_t value)
     {
-        char buf[24];
-        ascii_cell(std::string_view(buf, static_cast<std::size_t>(write_decimal(buf, value) - buf)), width, Align::Right);
+        static_assert(Width < sizeof spaces);
+        room(sizeof spaces + 20);
+        char *p = p_;
+        std::memcpy(p, spaces, sizeof spaces - 1);
+        const std::size_t digits = decimal_digits(value);
+        char *end = p + std::max(digits, Width);
+        write_digits_before(end, value);
+        *end = ' ';
+        p_ = end + 1;
     }
+    // The last cell written in pieces (the detail): no padding.
+    [[gnu::always_inline]] void text(std::string_view bytes)
+    {
+        room(bytes.size() + 1);
+        copy_short(p_, bytes.data(), bytes.size());
+        p_ += bytes.size();
+    }
+    void character(char c)
+    {
+        room(2);
+        *p_++ = c;
+    }
+    void decimal(std::uint64_t value)
+    {
+        room(21);
+        char *end = p_ + decimal_digits(value);
+        write_digits_before(end, value);
+        p_ = end;
+    }
+    // The row's newline after a last cell written in pieces.
+    void end_line()
+    {
+        character('\n');
+        finish();
+    }
+    void local_time(std::int64_t wall_ns, bool with_date)
+    {
+        room(local_time_room + 1);
+        p_ = write_local_time(p_, wall_ns, with_date);
+        *p_++ = ' ';
+    }
+    // The row's last space becomes its newline.
     void end()
     {
-        room(1);
-        *p_++ = '\n';
+        p_[-1] = '\n';
         finish();
+    }
+    // The string so far (every cell and its space), for the last cell to
+    // be appended to it directly.
+    std::string &finish()
+    {
+        out_.resize(static_cast<std::size_t>(p_ - out_.data()));
+        end_ = p_;
+        return out_;
     }
 
 private:
+    static constexpr char spaces[] = "                                ";
+
+    static std::size_t decimal_digits(std::uint64_t v)
+    {
+        std::size_t n = 1;
+        for (; v >= 100000; v /= 100000)
+            n += 5;
+        return n + (v >= 10) + (v >= 100) + (v >= 1000) + (v >= 10000);
+    }
+    // `value`'s digits, ending at `end`, two at a time (in 32 bits when
+    // they fit, as ids, ports and counts do: a cheaper division).
+    static void write_digits_before(char *end, std::uint64_t value)
+    {
+        if (value <= UINT32_MAX)
+            write_digits_before<std::uint32_t>(end, static_cast<std::uint32_t>(value));
+        else
+            write_digits_before<std::uint64_t>(end, value);
+    }
+    template <typename Unsigned> static void write_digits_before(char *end, Unsigned value)
+    {
+        static constexpr char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                        "8081828384858687888990919293949596979899";
+        while (value >= 100) {
+            end -= 2;
+            std::memcpy(end, pairs + 2 * (value % 100), 2);
+            value /= 100;
+        }
+        if (value >= 10)
+            std::memcpy(end - 2, pairs + 2 * value, 2);
+        else
+            end[-1] = static_cast<char>('0' + value);
+    }
+
     void put(std::string_view text, std::size_t w, std::size_t width, Align align, const Colour *colour)
     {
         std::size_t pad = width > w ? width - w : 0;
-        // + 32: padding is written as a block of 32 spaces (see fill).
-        room(1 + pad + 32 + text.size() + (colour ? colour->on.size() + colour->off.size() : 0));
-        // A local cursor, stored once (a char store may alias p_).
+        room(pad + text.size() + 1 + (colour ? colour->on.size() + colour->off.size() : 0));
         char *p = p_;
-        if (!first_)
-            *p++ = ' ';
-        first_ = false;
         if (align == Align::Right)
             p = fill(p, pad);
         if (colour)
@@ -156,6 +269,7 @@ private:
             p = copy(p, colour->off);
         if (align == Align::Left)
             p = fill(p, pad);
+        *p++ = ' ';
         p_ = p;
     }
     static char *copy(char *p, std::string_view bytes)
@@ -163,19 +277,12 @@ private:
         std::memcpy(p, bytes.data(), bytes.size());
         return p + bytes.size();
     }
-    // The room has 32 bytes to spare: a column's padding (at most a
-    // timestamp's width) is one fixed-size copy, not a memset of `pad`.
     static char *fill(char *p, std::size_t pad)
     {
-        static constexpr char spaces[] = "                                ";
-        static_assert(sizeof spaces - 1 == 32);
-        if (pad <= 32)
-            std::memcpy(p, spaces, 32);
-        else
-            std::memset(p, ' ', pad);
+        std::memset(p, ' ', pad);
         return p + pad;
     }
-    void room(std::size_t n)
+    [[gnu::always_inline]] void room(std::size_t n)
     {
         if (static_cast<std::size_t>(end_ - p_) < n) [[unlikely]]
             grow(n);
@@ -187,27 +294,30 @@ private:
         p_ = out_.data() + at;
         end_ = out_.data() + out_.size();
     }
-    void finish()
-    {
-        out_.resize(static_cast<std::size_t>(p_ - out_.data()));
-        end_ = p_;
-    }
 
     std::string &out_;
-    char *p_;
-    char *end_;
-    bool first_ = true;
+    char *p_ = nullptr;
+    char *end_ = nullptr;
 };
 
-// Printable ASCII without '\\': shown as it is.
+// Printable ASCII without '\\': shown as it is.  Eight bytes at a time,
+// the last word overlapping; a short text is one word padded with spaces.
 bool plain_ascii(std::string_view text)
 {
-    for (char ch : text) {
-        auto c = static_cast<unsigned char>(ch);
-        if (c < 0x20 || c >= 0x7F || c == '\\')
+    using namespace byte_words;
+    auto not_plain = [](std::uint64_t w) { return bytes_below(w, 0x20) | bytes_from_del(w) | bytes_equal(w, '\\'); };
+    const char *p = text.data();
+    const std::size_t n = text.size();
+    if (n < 8)
+        return n == 0 || !not_plain(short_word(p, n, ' '));
+    std::uint64_t word;
+    for (std::size_t i = 0; i + 8 <= n; i += 8) {
+        std::memcpy(&word, p + i, 8);
+        if (not_plain(word))
             return false;
     }
-    return true;
+    std::memcpy(&word, p + n - 8, 8);
+    return !not_plain(word);
 }
 
 std::string lifetime_text(std::uint64_t ns)
@@ -224,13 +334,12 @@ std::string lifetime_text(std::uint64_t ns)
 std::size_t display_width(std::string_view text)
 {
     // Printable ASCII is one cell a character (eight checked at a time).
-    constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    using namespace byte_words;
     std::size_t i = 0;
     for (; i + 8 <= text.size(); i += 8) {
         std::uint64_t word;
         std::memcpy(&word, text.data() + i, 8);
-        // Any byte < 0x20, or >= 0x7F (0x7F + 1 sets the high bit).
-        if (((word - 0x20 * ones) & ~word & highs) | ((word | (word + ones)) & highs))
+        if (bytes_below(word, 0x20) | bytes_from_del(word))
             break;
     }
     for (; i < text.size(); ++i) {
@@ -291,68 +400,100 @@ std::string TableFormat::header() const
     return out;
 }
 
-void append_table_detail(std::string &out, const Event &e)
+namespace {
+
+// The DETAIL cell, written into `row` in pieces separated by spaces.
+void write_detail(Row &row, const Event &e)
 {
     const tl_sock &s = e.raw.sock;
     const SocketModel &m = model_of(e).socket;
-    const std::size_t start = out.size();
-    auto part = [&]() -> std::string & {
-        if (out.size() != start)
-            out += ' ';
-        return out;
+    bool first = true;
+    auto part = [&](std::string_view head) {
+        if (!first)
+            row.character(' ');
+        first = false;
+        row.text(head);
     };
     if (e.raw.error)
-        part() += errno_name(e.raw.error);
+        part(errno_name(e.raw.error));
     // bind()/listen() is the norm; say when it was anything else.
-    if (!m.via.empty() && e.raw.via != TL_VIA_SYSCALL)
-        (part() += "via=") += m.via;
-    if (!m.service.empty())
-        (part() += "service=") += m.service;
+    if (!m.via.empty() && e.raw.via != TL_VIA_SYSCALL) {
+        part("via=");
+        row.text(m.via);
+    }
+    if (!m.service.empty()) {
+        part("service=");
+        row.text(m.service);
+    }
     if (!e.extra_holders.empty()) {
-        part() += "also-held-by=";
-        bool first = true;
+        part("also-held-by=");
+        bool first_holder = true;
         for (const auto &h : e.extra_holders) {
-            if (!first)
-                out += ',';
-            first = false;
-            append_decimal(out, std::uint64_t{h.task.pid});
+            if (!first_holder)
+                row.character(',');
+            first_holder = false;
+            row.decimal(h.task.pid);
         }
     }
-    if (!e.holder_hint.empty())
-        (part() += "held-by=") += escape_for_terminal(e.holder_hint);
-    if (e.kind == EventKind::Bind && s.req_port != s.port)
-        append_decimal(part() += "requested-port=", std::uint64_t{s.req_port});
-    if (has_backlog(e))
-        append_decimal(part() += "backlog=", std::uint64_t{s.backlog});
+    if (!e.holder_hint.empty()) {
+        part("held-by=");
+        row.text(escape_for_terminal(e.holder_hint));
+    }
+    if (e.kind == EventKind::Bind && s.req_port != s.port) {
+        part("requested-port=");
+        row.decimal(s.req_port);
+    }
+    if (has_backlog(e)) {
+        part("backlog=");
+        row.decimal(s.backlog);
+    }
     if (e.kind == EventKind::Close)
-        part() += (e.raw.flags & TL_EVENT_LIFETIME_KNOWN) ? "lifetime=" + lifetime_text(e.raw.lifetime_ns)
-                                                          : std::string("lifetime=unknown");
+        part((e.raw.flags & TL_EVENT_LIFETIME_KNOWN) ? "lifetime=" + lifetime_text(e.raw.lifetime_ns)
+                                                     : std::string("lifetime=unknown"));
     if (e.kind == EventKind::StateChange) {
-        ((part() += tcp_state_name(s.old_state)) += "->") += tcp_state_name(s.new_state);
+        part(tcp_state_name(s.old_state));
+        row.text("->");
+        row.text(tcp_state_name(s.new_state));
         if (s.peer_port) {
-            part() += "peer=";
-            out += m.peer_known ? std::string(m.peer.text()) : address_text(s.family, s.peer_addr);
-            out += ':';
-            append_decimal(out, std::uint64_t{s.peer_port});
+            part("peer=");
+            row.text(m.peer_known ? std::string(m.peer.text()) : address_text(s.family, s.peer_addr));
+            row.character(':');
+            row.decimal(s.peer_port);
         }
     }
     if (m.dual_stack)
-        part() += "dual-stack(also-ipv4)";
-    for_each_option_name(m.options, [&](std::string_view name) { part() += name; });
-    if (s.bound_dev_if)
-        append_decimal(part() += "dev=", std::uint64_t{s.bound_dev_if});
+        part("dual-stack(also-ipv4)");
+    for_each_option_name(m.options, [&](std::string_view name) { part(name); });
+    if (s.bound_dev_if) {
+        part("dev=");
+        row.decimal(s.bound_dev_if);
+    }
     if (s.cookie) { // as `ss -e` prints it, to find the same socket there
         char hex[16];
         char *end = hex + sizeof hex, *p = end;
         for (std::uint64_t v = s.cookie; v; v >>= 4)
             *--p = "0123456789abcdef"[v & 15];
-        (part() += "sk:").append(p, static_cast<std::size_t>(end - p));
+        part("sk:");
+        row.text(std::string_view(p, static_cast<std::size_t>(end - p)));
     }
     if (e.verdict) {
-        (part() += "policy=") += e.verdict->verdict;
-        if (!e.verdict->rule_id.empty())
-            ((out += '(') += e.verdict->rule_id) += ')';
+        part("policy=");
+        row.text(e.verdict->verdict);
+        if (!e.verdict->rule_id.empty()) {
+            row.character('(');
+            row.text(e.verdict->rule_id);
+            row.character(')');
+        }
     }
+}
+
+} // namespace
+
+void append_table_detail(std::string &out, const Event &e)
+{
+    Row row(out);
+    write_detail(row, e);
+    row.finish();
 }
 
 std::string table_detail(const Event &event)
@@ -366,38 +507,43 @@ void TableFormat::write_event(std::string &out, const Event &e) const
 {
     const tl_task &t = e.raw.task;
     const SocketModel &m = model_of(e).socket;
-    auto colour_if = [&](bool stands_out, const Colour &colour) {
-        return style_.color && stands_out ? &colour : nullptr;
-    };
-    thread_local std::string scratch; // time, then the detail: reused, never shrinks
+    const bool color = style_.color;
     Row row(out);
-    scratch.clear();
-    append_local_time(scratch, e.wall_time_ns, style_.dates);
-    row.ascii_cell(scratch, style_.dates ? date_time_width : time_width);
-    row.ascii_cell(event_short_name(e), 8, Align::Left, colour_if(e.raw.error, failure_colour()));
-    row.number(t.pid, 7);
-    row.number(t.ppid, 7);
+    row.local_time(e.wall_time_ns, style_.dates);
+    if (color && e.raw.error)
+        row.cell(event_short_name(e), 8, Align::Left, &failure_colour());
+    else
+        row.ascii<8>(event_short_name(e));
+    row.number<7>(t.pid);
+    row.number<7>(t.ppid);
     std::string_view comm = c_field(t.comm, sizeof t.comm);
     if (plain_ascii(comm))
-        row.ascii_cell(comm, 16); // nothing to escape; 15 bytes at most always fit
+        row.ascii<16>(comm); // nothing to escape; 15 bytes at most always fit
     else
         row.cell(fit(escape_for_terminal(comm), 16), 16);
-    std::string_view container = "-";
     if (e.container && !e.container->id.empty())
-        container = std::string_view(e.container->id).substr(0, 12);
-    row.cell(container, 12);
-    row.ascii_cell(m.transport, 5);
-    row.ascii_cell(m.local.text(), 15);
-    row.number(m.port, 5);
-    row.ascii_cell(exposure_name(m.exposure), 14, Align::Left,
-             colour_if(m.exposure == Exposure::AllInterfaces, exposed_colour()));
-    scratch.clear();
-    append_table_detail(scratch, e);
-    bool finding = e.verdict && e.verdict->verdict != "expected";
-    row.cell(scratch, 0, Align::Left, colour_if(finding, failure_colour()));
-    row.end();
+        row.cell(std::string_view(e.container->id).substr(0, 12), 12);
+    else
+        row.ascii<12>("-");
+    row.ascii<5>(m.transport);
+    row.ascii<15>(m.local.text());
+    row.number<5>(m.port);
+    if (color && m.exposure == Exposure::AllInterfaces)
+        row.cell(exposure_name(m.exposure), 14, Align::Left, &exposed_colour());
+    else
+        row.ascii<14>(exposure_name(m.exposure));
+    if (color && e.verdict && e.verdict->verdict != "expected") {
+        thread_local std::string detail; // reused, never shrinks
+        detail.clear();
+        append_table_detail(detail, e);
+        row.cell(detail, 0, Align::Left, &failure_colour());
+        row.end();
+        return;
+    }
+    // The last cell, not padded: written into the row as it is.
+    write_detail(row, e);
+    row.end_line();
 }
-
 
 void TableFormat::write_drops(std::string &out, const DropReport &r) const
 {

@@ -1,6 +1,7 @@
 #include "format/time_text.hpp"
 
 #include <array>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 
@@ -49,12 +50,6 @@ char *write_digits(char *p, std::int64_t value, int digits)
     return p + digits;
 }
 
-void append_digits(std::string &out, std::int64_t value, int digits)
-{
-    char buf[9];
-    out.append(buf, static_cast<std::size_t>(write_digits(buf, value, digits) - buf));
-}
-
 } // namespace
 
 char *write_rfc3339_utc(char *p, std::int64_t wall_ns, int fraction_digits)
@@ -77,7 +72,7 @@ char *write_rfc3339_utc(char *p, std::int64_t wall_ns, int fraction_digits)
         cache.length = strftime(cache.text, sizeof cache.text, "%Y-%m-%dT%H:%M:%S", &tm);
         cache.second = secs;
     }
-    std::memcpy(p, cache.text, cache.length);
+    std::memcpy(p, cache.text, 24); // one fixed-size copy; the length counts
     p += cache.length;
     *p++ = '.';
     if (fraction_digits == 6)
@@ -94,7 +89,7 @@ void append_rfc3339_utc(std::string &out, std::int64_t wall_ns, int fraction_dig
     out.append(buf, static_cast<std::size_t>(write_rfc3339_utc(buf, wall_ns, fraction_digits) - buf));
 }
 
-void append_local_time(std::string &out, std::int64_t wall_ns, bool with_date)
+char *write_local_time(char *p, std::int64_t wall_ns, bool with_date)
 {
     thread_local SecondText cache[2];
     SecondText &c = cache[with_date ? 1 : 0];
@@ -116,18 +111,21 @@ void append_local_time(std::string &out, std::int64_t wall_ns, bool with_date)
         c.length = strftime(c.text, sizeof c.text, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
         c.second = secs;
     }
-    out.append(c.text, c.length);
-    out += '.';
+    static_assert(sizeof c.text == 32);
+    std::memcpy(p, c.text, 24); // one fixed-size copy; the length counts
+    p += c.length;
+    *p++ = '.';
     // As before: printf("%03d") of the millisecond remainder (negative for
     // times before 1970, shown as such).
-    int ms = static_cast<int>((wall_ns / 1'000'000) % 1000);
-    if (ms < 0) {
-        char buf[8];
-        int n = snprintf(buf, sizeof buf, "%03d", ms);
-        out.append(buf, static_cast<std::size_t>(n));
-    } else {
-        append_digits(out, ms, 3);
-    }
+    if (wall_ns < 0)
+        return p + snprintf(p, 8, "%03d", static_cast<int>((wall_ns / 1'000'000) % 1000));
+    return write_digits(p, (wall_ns - secs * 1'000'000'000) / 1'000'000, 3);
+}
+
+void append_local_time(std::string &out, std::int64_t wall_ns, bool with_date)
+{
+    char buf[local_time_room];
+    out.append(buf, static_cast<std::size_t>(write_local_time(buf, wall_ns, with_date) - buf));
 }
 
 } // namespace tl

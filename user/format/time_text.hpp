@@ -16,5 +16,8 @@ char *write_rfc3339_utc(char *p, std::int64_t wall_ns, int fraction_digits = 9);
 
 // Local time for the table: "22:13:20.123" or "2023-11-14 22:13:20.123".
 void append_local_time(std::string &out, std::int64_t wall_ns, bool with_date);
+// The same written at `p`, which has local_time_room bytes; returns the new end.
+constexpr std::size_t local_time_room = 48;
+char *write_local_time(char *p, std::int64_t wall_ns, bool with_date);
 
 } // namespace tl

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -98,6 +99,12 @@ struct PolicyVerdict {
 };
 
 struct Event {
+    // User-provided, so that a value-initialised Event (optional::emplace())
+    // is not zeroed as a whole before its members are set.
+    Event() {}
+    // The bytes of a kernel record, copied once: not zeroed first.
+    explicit Event(const void *record) : raw(copied_record(record)) {}
+
     tl_event raw{};                     // as captured in the kernel
     EventKind kind = EventKind::Bind;
     EventModel model;                   // raw, decoded once (decode_model)
@@ -109,6 +116,14 @@ struct Event {
     std::string holder_hint;            // EADDRINUSE: who holds the port
     std::optional<PolicyVerdict> verdict;
     bool suppressed = false;            // an enricher decided it is not to be shown
+
+private:
+    static tl_event copied_record(const void *record)
+    {
+        tl_event r; // every byte written by the copy
+        std::memcpy(&r, record, sizeof r);
+        return r;
+    }
 };
 
 // Ring-buffer reservations that failed, as counted by the kernel per CPU.

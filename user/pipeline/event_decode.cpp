@@ -27,7 +27,20 @@ std::int64_t monotonic_to_wall_ns(std::uint64_t monotonic_ns)
 {
     // A kernel timestamp is far below 2^63; one read from a damaged or crafted
     // record may not be: saturate rather than overflow (undefined behaviour).
-    std::int64_t offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+    //
+    // The clocks' offset is read again for a time more than 100 ms from the
+    // one it was last read for: a burst of events shares one pair of reads,
+    // and a step of the wall clock (NTP, settimeofday) shows within 100 ms
+    // of event time.
+    thread_local std::uint64_t offset_read_for = 0;
+    thread_local std::int64_t offset = 0;
+    constexpr std::uint64_t offset_reuse_ns = 100'000'000;
+    const std::uint64_t distance = monotonic_ns > offset_read_for ? monotonic_ns - offset_read_for
+                                                                  : offset_read_for - monotonic_ns;
+    if (offset_read_for == 0 || distance > offset_reuse_ns) {
+        offset = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+        offset_read_for = monotonic_ns ? monotonic_ns : 1;
+    }
     std::int64_t mono = monotonic_ns > static_cast<std::uint64_t>(INT64_MAX)
                             ? INT64_MAX
                             : static_cast<std::int64_t>(monotonic_ns);
@@ -40,12 +53,15 @@ std::int64_t monotonic_to_wall_ns(std::uint64_t monotonic_ns)
 std::optional<Event> decode_event(const void *data, std::size_t size)
 {
     // Built in the optional that is returned (every return is `decoded`):
-    // no copy of the 700-byte event on the way out.
-    std::optional<Event> decoded;
-    if (size < sizeof(tl_event))
+    // no copy of the 1 KiB event on the way out.  Constructed holding the
+    // event: libstdc++'s empty optional zeroes all of its storage first.
+    static const tl_event too_short{}; // stands in, then dropped
+    std::optional<Event> decoded(std::in_place, size < sizeof(tl_event) ? &too_short : data);
+    if (size < sizeof(tl_event)) {
+        decoded.reset();
         return decoded;
-    Event &event = decoded.emplace();
-    std::memcpy(&event.raw, data, sizeof(tl_event));
+    }
+    Event &event = *decoded;
     switch (event.raw.kind) {
     case TL_EVENT_BIND: event.kind = EventKind::Bind; break;
     case TL_EVENT_LISTEN: event.kind = EventKind::Listen; break;

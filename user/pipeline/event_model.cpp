@@ -4,6 +4,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <array>
+#include <cstddef>
 #include <cstring>
 
 #include "pipeline/event_decode.hpp"
@@ -17,67 +19,100 @@ namespace tl {
 IpAddress ip_address(std::uint16_t family, const std::uint8_t (&bytes)[16])
 {
     IpAddress a;
+    set_ip_address(a, family, bytes);
+    return a;
+}
+
+void set_ip_address(IpAddress &a, std::uint16_t family, const std::uint8_t (&bytes)[16])
+{
     a.family = family;
     std::memcpy(a.bytes, bytes, sizeof a.bytes);
     const bool v6 = family == AF_INET6;
     if (!v6) {
+        // Each byte's digits from a table of 256 entries: three characters
+        // (padded) and a length, copied as one word.
+        static constexpr auto octets = [] {
+            std::array<std::array<char, 4>, 256> t{};
+            for (unsigned b = 0; b < 256; ++b) {
+                auto &o = t[b];
+                unsigned n = 0;
+                if (b >= 100)
+                    o[n++] = static_cast<char>('0' + b / 100);
+                if (b >= 10)
+                    o[n++] = static_cast<char>('0' + b / 10 % 10);
+                o[n++] = static_cast<char>('0' + b % 10);
+                o[3] = static_cast<char>(n);
+            }
+            return t;
+        }();
         char *p = a.text_buffer;
         for (int i = 0; i < 4; ++i) {
-            unsigned b = bytes[i];
-            if (b >= 100)
-                *p++ = static_cast<char>('0' + b / 100);
-            if (b >= 10)
-                *p++ = static_cast<char>('0' + b / 10 % 10);
-            *p++ = static_cast<char>('0' + b % 10);
-            if (i < 3)
-                *p++ = '.';
+            const auto &o = octets[bytes[i]];
+            std::memcpy(p, o.data(), 4); // the length byte is overwritten next
+            p += o[3];
+            *p = '.';
+            p += i < 3;
         }
         a.text_length = static_cast<std::uint8_t>(p - a.text_buffer);
-        return a;
+        return;
     }
-    if (inet_ntop(v6 ? AF_INET6 : AF_INET, bytes, a.text_buffer, sizeof a.text_buffer))
+    a.text_length = 0;
+    if (inet_ntop(AF_INET6, bytes, a.text_buffer, sizeof a.text_buffer))
         a.text_length = static_cast<std::uint8_t>(std::strlen(a.text_buffer));
-    return a;
 }
 
 namespace {
 
-// The size is the field's, known here: the word loop below has a fixed
-// trip count, which the compiler unrolls and vectorises.
 template <std::size_t Size> bool invalid_field(const char (&field)[Size])
 {
-    static_assert(Size % 8 == 0);
-    // Nearly always no byte of the whole field has the high bit set, up to
-    // its NUL or after: ASCII, valid, told without finding the end.
-    std::uint64_t high = 0;
-    for (std::size_t i = 0; i < Size; i += 8) {
-        std::uint64_t word;
-        std::memcpy(&word, field + i, 8);
-        high |= word;
-    }
-    if (!(high & 0x8080808080808080ULL))
-        return false;
     return !is_valid_utf8(c_field(field, Size));
+}
+
+// The names the kernel captured lie one after the other in tl_task.
+constexpr std::size_t names_begin = offsetof(tl_task, comm);
+constexpr std::size_t names_end = offsetof(tl_task, cgroup_name) + TL_CGROUP_NAME_LEN;
+static_assert(offsetof(tl_task, parent_comm) == names_begin + TL_COMM_LEN &&
+              offsetof(tl_task, exe) == names_begin + 2 * TL_COMM_LEN &&
+              offsetof(tl_task, cgroup_name) == names_begin + 2 * TL_COMM_LEN + TL_EXE_LEN,
+              "the name fields of tl_task moved: check them one by one");
+
+// Whether any byte of them, up to their NULs or after, has the high bit
+// set; nearly always none: all ASCII, all valid, told in one pass of a
+// fixed length (which the compiler unrolls into vector ORs).
+bool any_name_byte_above_ascii(const tl_task &t)
+{
+    const auto *bytes = reinterpret_cast<const unsigned char *>(&t) + names_begin;
+    unsigned char any = 0;
+#pragma GCC unroll 16
+    for (std::size_t i = 0; i < names_end - names_begin; ++i)
+        any |= bytes[i];
+    return any & 0x80;
 }
 
 } // namespace
 
-EventModel decode_model(const tl_event &raw, EventKind kind)
+namespace {
+
+// Every field of `m` is written (it may hold an earlier event's model).
+void decode_model_into(EventModel &m, const tl_event &raw, EventKind kind)
 {
-    EventModel m;
     m.decoded = true;
     const tl_sock &s = raw.sock;
     SocketModel &o = m.socket;
-    o.local = ip_address(s.family, s.addr);
+    set_ip_address(o.local, s.family, s.addr);
     o.port = s.port;
     o.peer_known = (raw.flags & TL_EVENT_HAS_PEER) && s.peer_port;
     if (o.peer_known)
-        o.peer = ip_address(s.family, s.peer_addr);
+        set_ip_address(o.peer, s.family, s.peer_addr);
+    else
+        o.peer = IpAddress{};
     o.peer_port = s.peer_port;
     o.requested_port = s.req_port;
     o.requested_ip_known = kind == EventKind::Bind && (s.req_family == AF_INET || s.req_family == AF_INET6);
     if (o.requested_ip_known)
-        o.requested = ip_address(s.req_family, s.req_addr);
+        set_ip_address(o.requested, s.req_family, s.req_addr);
+    else
+        o.requested = IpAddress{};
     o.outgoing = raw.flags & TL_EVENT_ACTIVE_OPEN;
     o.accepted = raw.flags & TL_EVENT_PASSIVE_OPEN;
     o.exposure = exposure_of(s.family, s.addr);
@@ -91,23 +126,35 @@ EventModel decode_model(const tl_event &raw, EventKind kind)
 
     const tl_task &t = raw.task;
     TaskTextChecks &c = m.task;
-    c.comm_invalid = invalid_field(t.comm);
-    c.parent_comm_invalid = invalid_field(t.parent_comm);
-    c.exe_invalid = invalid_field(t.exe);
-    c.cgroup_name_invalid = invalid_field(t.cgroup_name);
+    if (any_name_byte_above_ascii(t)) {
+        c.comm_invalid = invalid_field(t.comm);
+        c.parent_comm_invalid = invalid_field(t.parent_comm);
+        c.exe_invalid = invalid_field(t.exe);
+        c.cgroup_name_invalid = invalid_field(t.cgroup_name);
+    } else {
+        c = TaskTextChecks{};
+    }
     std::size_t args_len = t.args_len > TL_ARGS_LEN ? TL_ARGS_LEN : t.args_len;
     c.args_invalid = !is_valid_utf8(std::string_view(t.args, args_len));
+}
+
+} // namespace
+
+EventModel decode_model(const tl_event &raw, EventKind kind)
+{
+    EventModel m;
+    decode_model_into(m, raw, kind);
     return m;
 }
 
-void decode_model(Event &event) { event.model = decode_model(event.raw, event.kind); }
+void decode_model(Event &event) { decode_model_into(event.model, event.raw, event.kind); }
 
 const EventModel &model_of(const Event &event)
 {
     if (event.model.decoded)
         return event.model;
     thread_local EventModel scratch;
-    scratch = decode_model(event.raw, event.kind);
+    decode_model_into(scratch, event.raw, event.kind);
     return scratch;
 }
 

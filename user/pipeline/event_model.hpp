@@ -18,7 +18,7 @@ enum class Exposure { Loopback, AllInterfaces, Address };
 struct IpAddress {
     std::uint16_t family = 0; // AF_INET / AF_INET6
     std::uint8_t bytes[16] = {};
-    char text_buffer[46] = {}; // INET6_ADDRSTRLEN
+    char text_buffer[46]; // INET6_ADDRSTRLEN; only the first text_length bytes are set
     std::uint8_t text_length = 0;
 
     std::string_view text() const { return {text_buffer, text_length}; }
@@ -26,6 +26,8 @@ struct IpAddress {
 };
 
 IpAddress ip_address(std::uint16_t family, const std::uint8_t (&bytes)[16]);
+// The same, written over `a` (decode fills the event's model in place).
+void set_ip_address(IpAddress &a, std::uint16_t family, const std::uint8_t (&bytes)[16]);
 
 // The socket part of a record, named.
 struct SocketModel {

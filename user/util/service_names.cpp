@@ -76,11 +76,17 @@ void ServiceNames::index()
 {
     tcp_names_.clear();
     udp_names_.clear();
+    tcp_named_.assign(65536 / 64, 0);
+    udp_named_.assign(65536 / 64, 0);
     for (const auto &[key, name] : names_) { // sorted by port already
-        if (key.second == "tcp")
-            tcp_names_.emplace_back(key.first, name);
-        else if (key.second == "udp")
-            udp_names_.emplace_back(key.first, name);
+        const std::uint16_t port = key.first;
+        if (key.second == "tcp") {
+            tcp_names_.emplace_back(port, name);
+            tcp_named_[port / 64] |= std::uint64_t{1} << (port % 64);
+        } else if (key.second == "udp") {
+            udp_names_.emplace_back(port, name);
+            udp_named_[port / 64] |= std::uint64_t{1} << (port % 64);
+        }
     }
     indexed_ = true;
 }
@@ -154,7 +160,10 @@ std::string ServiceNames::name_of(std::uint16_t port, std::string_view protocol)
 std::string_view ServiceNames::find(std::uint16_t port, std::string_view protocol) const
 {
     if (indexed_ && (protocol == "tcp" || protocol == "udp")) {
-        const PortNames &names = protocol[0] == 't' ? tcp_names_ : udp_names_;
+        const bool tcp = protocol[0] == 't';
+        if (!((tcp ? tcp_named_ : udp_named_)[port / 64] >> (port % 64) & 1))
+            return {};
+        const PortNames &names = tcp ? tcp_names_ : udp_names_;
         auto it = std::lower_bound(names.begin(), names.end(), port,
                                    [](const auto &entry, std::uint16_t p) { return entry.first < p; });
         return it != names.end() && it->first == port ? std::string_view(it->second) : std::string_view();

@@ -37,6 +37,10 @@ private:
     void index();
     using PortNames = std::vector<std::pair<std::uint16_t, std::string>>;
     PortNames tcp_names_, udp_names_;
+    // Which ports have a name at all, one bit a port (8 KiB a protocol):
+    // most events are on unnamed ports, told without the search.
+    using PortBits = std::vector<std::uint64_t>;
+    PortBits tcp_named_, udp_named_;
     bool indexed_ = false; // false after add(): find() reads the map
     std::map<std::pair<std::string, std::string>, std::uint16_t> ports_; // (name, proto) -> port
     std::map<std::pair<std::uint16_t, std::string>, std::string> names_; // (port, proto) -> name

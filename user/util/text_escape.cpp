@@ -98,9 +98,4 @@ std::string base64_encode(std::string_view bytes)
     return out;
 }
 
-std::string_view c_field(const char *field, std::size_t size)
-{
-    return {field, strnlen(field, size)};
-}
-
 } // namespace tl

@@ -2,8 +2,12 @@
 // for a terminal and for JSON without losing what they were.
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
+
+#include "util/byte_words.hpp"
 
 namespace tl {
 
@@ -18,6 +22,20 @@ std::string to_valid_utf8(std::string_view text, bool *replaced = nullptr);
 std::string base64_encode(std::string_view bytes);
 
 // A C string field from the kernel: up to the first NUL, at most `size`.
-std::string_view c_field(const char *field, std::size_t size);
+inline std::string_view c_field(const char *field, std::size_t size)
+{
+    // A word at a time: the lowest zero byte's mark is exact.
+    std::size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, field + i, 8);
+        if (std::uint64_t zero = byte_words::zero_bytes(word))
+            return {field, i + static_cast<std::size_t>(__builtin_ctzll(zero) >> 3)};
+    }
+    for (; i < size; ++i)
+        if (!field[i])
+            return {field, i};
+    return {field, size};
+}
 
 } // namespace tl

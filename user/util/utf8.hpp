@@ -61,17 +61,29 @@ inline Utf8Step utf8_step(std::string_view s, std::size_t i)
 // True when every byte is below 0x80 (the common case: checked 8 at a time).
 inline bool is_ascii(std::string_view s)
 {
-    std::size_t i = 0;
-    for (; i + 8 <= s.size(); i += 8) {
-        std::uint64_t word;
-        std::memcpy(&word, s.data() + i, 8);
-        if (word & 0x8080808080808080ULL)
-            return false;
+    // The high bits of every byte ORed together: words, the last one
+    // overlapping, instead of a byte loop for the tail.
+    const char *p = s.data();
+    const std::size_t n = s.size();
+    if (n >= 8) {
+        std::uint64_t any = 0, word;
+        for (std::size_t i = 0; i + 8 <= n; i += 8) {
+            std::memcpy(&word, p + i, 8);
+            any |= word;
+        }
+        std::memcpy(&word, p + n - 8, 8);
+        return !((any | word) & 0x8080808080808080ULL);
     }
-    for (; i < s.size(); ++i)
-        if (static_cast<unsigned char>(s[i]) & 0x80)
-            return false;
-    return true;
+    if (n >= 4) {
+        std::uint32_t a, b;
+        std::memcpy(&a, p, 4);
+        std::memcpy(&b, p + n - 4, 4);
+        return !((a | b) & 0x80808080U);
+    }
+    unsigned any = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        any |= static_cast<unsigned char>(p[i]);
+    return !(any & 0x80);
 }
 
 inline bool is_valid_utf8(std::string_view s)
