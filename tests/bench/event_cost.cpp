@@ -3,7 +3,7 @@
 // (ecs, the default; ocsf; table; syslog = an RFC 5424 message carrying the
 // ECS line, as a syslog sink sends it).
 //
-//   event_cost [N] [FORMAT]
+//   event_cost [N] [FORMAT]      (EVENT_COST_SHOW=1: the last line on stderr)
 // scripts/bench runs it at two N under `valgrind --tool=callgrind` and
 // divides the difference in instructions by the difference in N, so start-up
 // costs cancel out.
@@ -52,5 +52,7 @@ int main(int argc, char **argv)
         }
     }
     std::printf("events %ld\nbytes %zu\n", n, bytes);
+    if (std::getenv("EVENT_COST_SHOW")) // what is being measured
+        std::fputs((syslog ? message : line).c_str(), stderr);
     return 0;
 }

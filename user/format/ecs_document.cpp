@@ -96,6 +96,11 @@ void write_ecs_event(std::string &out, const Event &e)
         check_text(raw, "trace_listen.cgroup_path_base64", c->cgroup_path, c->valid.checked, c->valid.cgroup_path);
     add_host_raw(raw);
 
+    // The process's texts, rendered once per process.
+    const ProcessJson *pj = p ? &process_json(e.process) : nullptr;
+    // The kernel's texts of the task, rendered again only when they change.
+    const TaskJson *tj = with_process ? &task_json(t) : nullptr;
+
     JsonWriter w(out);
     w.begin_object();
     w.timestamp("@timestamp", e.wall_time_ns);
@@ -136,7 +141,7 @@ void write_ecs_event(std::string &out, const Event &e)
         w.object("group");
         w.quoted_decimal("id", t.gid);
         if (p && !p->group_name.empty())
-            w.text("name", p->group_name);
+            w.fragment("name", pj->group_name);
         w.end_object();
     }
     w.fragment("host", reporter.ecs_host);
@@ -160,40 +165,35 @@ void write_ecs_event(std::string &out, const Event &e)
     }
     if (with_process) {
         w.object("process");
-        if (!args.empty()) {
-            w.array("args");
-            args.for_each([&](std::string_view a) { w.string(a); });
-            w.end_array();
+        if (!args.empty() && args.from_process()) {
+            w.fragment("args", pj->args);
             w.number("args_count", args.size());
-            // Joined while escaping, without a joined copy.
-            w.begin_string("command_line");
-            bool first = true;
-            args.for_each([&](std::string_view a) {
-                if (!first)
-                    w.raw(" ");
-                first = false;
-                w.string_piece(a);
-            });
-            w.end_string();
+            w.fragment("command_line", pj->command_line);
+        } else if (!args.empty()) {
+            w.fragment("args", tj->args);
+            w.number("args_count", tj->args_count);
+            w.fragment("command_line", tj->command_line);
         }
         if (p && !p->entity_id.empty())
-            w.text("entity_id", p->entity_id);
-        if (!exe.empty())
-            w.text("executable", exe);
-        w.text("name", comm);
+            w.fragment("entity_id", pj->entity_id);
+        if (exe_from_proc)
+            w.fragment("executable", pj->executable);
+        else if (!exe.empty())
+            w.fragment("executable", tj->exe);
+        w.fragment("name", tj->comm);
         if (t.ppid || parent) {
             w.object("parent");
             if (parent)
-                w.text("executable", parent->executable);
+                w.fragment("executable", pj->parent_executable);
             if (t.ppid) {
-                w.text("name", parent_comm);
+                w.fragment("name", tj->parent_comm);
                 w.number("pid", t.ppid);
             }
             w.end_object();
         }
         w.number("pid", t.pid);
         if (p && p->start_wall_ns)
-            w.timestamp("start", p->start_wall_ns);
+            w.fragment("start", pj->start);
         w.object("thread");
         w.number("id", t.tid);
         w.end_object();
@@ -215,7 +215,7 @@ void write_ecs_event(std::string &out, const Event &e)
         w.object("user");
         w.quoted_decimal("id", t.uid);
         if (with_process && p && !p->user_name.empty())
-            w.text("name", p->user_name);
+            w.fragment("name", pj->user_name);
         w.end_object();
     }
     w.end_object();

@@ -3,7 +3,10 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 
+#include "format/time_text.hpp"
 #include "pipeline/event_text.hpp"
 #include "host/host_metadata.hpp"
 #include "pipeline/event_decode.hpp"
@@ -14,11 +17,23 @@
 
 namespace tl {
 
+namespace {
+
+// The capture without its trailing NULs.
+std::string_view captured_args(const tl_task &t)
+{
+    std::size_t len = t.args_len > TL_ARGS_LEN ? TL_ARGS_LEN : t.args_len;
+    while (len > 0 && t.args[len - 1] == '\0')
+        --len;
+    return {t.args, len};
+}
+
+} // namespace
+
 ArgList::ArgList(const Event &event)
 {
     if (event.process && !event.process->args.empty()) {
         list_ = &event.process->args;
-        count_ = list_->size();
         if (event.process->valid.checked) {
             invalid_ = !event.process->valid.args;
             return;
@@ -27,25 +42,27 @@ ArgList::ArgList(const Event &event)
             invalid_ = invalid_ || !is_valid_utf8(a);
         return;
     }
-    const tl_task &t = event.raw.task;
-    std::size_t len = t.args_len > TL_ARGS_LEN ? TL_ARGS_LEN : t.args_len;
-    while (len > 0 && t.args[len - 1] == '\0')
-        --len;
-    captured_ = std::string_view(t.args, len);
-    if (!captured_.empty())
-        count_ = static_cast<std::size_t>(std::count(captured_.begin(), captured_.end(), '\0')) + 1;
+    captured_ = captured_args(event.raw.task);
     invalid_ = model_of(event).task.args_invalid;
+}
+
+ArgList::ArgList(const tl_task &task) : captured_(captured_args(task))
+{
+    invalid_ = !is_valid_utf8(captured_);
+}
+
+std::size_t ArgList::size() const
+{
+    if (list_)
+        return list_->size();
+    return captured_.empty() ? 0 : static_cast<std::size_t>(std::count(captured_.begin(), captured_.end(), '\0')) + 1;
 }
 
 bool ArgList::any(const Event &event)
 {
     if (event.process && !event.process->args.empty())
         return true;
-    const tl_task &t = event.raw.task;
-    std::size_t len = t.args_len > TL_ARGS_LEN ? TL_ARGS_LEN : t.args_len;
-    while (len > 0 && t.args[len - 1] == '\0')
-        --len;
-    return len > 0;
+    return !captured_args(event.raw.task).empty();
 }
 
 std::string ArgList::joined() const
@@ -102,6 +119,64 @@ bool check_text(RawOriginals &raw, std::string_view key, std::string_view text)
 }
 
 namespace {
+
+// Arguments as ECS writes them: process.args (an array) and
+// process.command_line (joined by spaces, escaped while joining).
+template <typename ForEach> void render_args(ForEach for_each, std::string &args, std::string &command_line)
+{
+    {
+        JsonWriter w(args);
+        w.begin_array();
+        for_each([&](std::string_view a) { w.string(a); });
+        w.end_array();
+    }
+    command_line = '"';
+    bool first = true;
+    for_each([&](std::string_view a) {
+        if (!first)
+            command_line += ' ';
+        first = false;
+        append_json_text(command_line, a);
+    });
+    command_line += '"';
+}
+
+ProcessJson render_process_json(const ProcessDetails &p)
+{
+    ProcessJson j;
+    auto quoted = [](std::string &out, std::string_view text) {
+        if (!text.empty())
+            append_json_string(out, text);
+    };
+    if (!p.args.empty())
+        render_args([&](auto visit) { for (const auto &a : p.args) visit(std::string_view(a)); }, j.args,
+                    j.command_line);
+    quoted(j.entity_id, p.entity_id);
+    quoted(j.executable, p.executable);
+    quoted(j.group_name, p.group_name);
+    quoted(j.user_name, p.user_name);
+    if (!p.ancestors.empty())
+        quoted(j.parent_executable, p.ancestors.front().executable);
+    if (p.start_wall_ns) {
+        j.start = '"';
+        append_rfc3339_utc(j.start, p.start_wall_ns);
+        j.start += '"';
+    }
+    if (!p.ancestors.empty()) {
+        JsonWriter w(j.ancestors);
+        w.begin_array();
+        for (const auto &a : p.ancestors) {
+            w.begin_object();
+            if (!a.executable.empty())
+                w.text("executable", a.executable);
+            w.text("name", a.name);
+            w.number("pid", a.pid);
+            w.end_object();
+        }
+        w.end_array();
+    }
+    return j;
+}
 
 ReporterJson make_reporter_json()
 {
@@ -198,6 +273,57 @@ bool no_process(const Event &e)
 
 } // namespace
 
+const ProcessJson &process_json(const std::shared_ptr<const ProcessDetails> &process)
+{
+    // Direct-mapped by address; an entry holds its process, so an address
+    // is not reused for another while it is cached here.
+    struct Entry {
+        std::shared_ptr<const ProcessDetails> process;
+        ProcessJson json;
+    };
+    thread_local std::array<Entry, 8> cache;
+    Entry &entry = cache[(reinterpret_cast<std::uintptr_t>(process.get()) >> 6) % cache.size()];
+    if (entry.process != process) {
+        entry.json = render_process_json(*process);
+        entry.process = process;
+    }
+    return entry.json;
+}
+
+const TaskJson &task_json(const tl_task &task)
+{
+    // comm, parent_comm, exe, cgroup_name and args lie one after the other:
+    // the key is those bytes, up to the end of the captured arguments.
+    static_assert(offsetof(tl_task, parent_comm) == offsetof(tl_task, comm) + TL_COMM_LEN &&
+                  offsetof(tl_task, exe) == offsetof(tl_task, parent_comm) + TL_COMM_LEN &&
+                  offsetof(tl_task, cgroup_name) == offsetof(tl_task, exe) + TL_EXE_LEN &&
+                  offsetof(tl_task, args) == offsetof(tl_task, cgroup_name) + TL_CGROUP_NAME_LEN,
+                  "the text fields of tl_task moved: key them one by one");
+    const std::size_t args_len = task.args_len > TL_ARGS_LEN ? TL_ARGS_LEN : task.args_len;
+    const std::string_view key(reinterpret_cast<const char *>(&task) + offsetof(tl_task, comm),
+                               offsetof(tl_task, args) - offsetof(tl_task, comm) + args_len);
+    thread_local std::string cached_key;
+    thread_local TaskJson json;
+    if (cached_key.size() == key.size() && std::memcmp(cached_key.data(), key.data(), key.size()) == 0)
+        return json;
+    auto quoted = [](std::string &out, std::string_view text) {
+        out.clear();
+        append_json_string(out, text);
+    };
+    quoted(json.comm, c_field(task.comm, sizeof task.comm));
+    quoted(json.parent_comm, c_field(task.parent_comm, sizeof task.parent_comm));
+    quoted(json.exe, c_field(task.exe, sizeof task.exe));
+    quoted(json.cgroup_name, c_field(task.cgroup_name, sizeof task.cgroup_name));
+    const ArgList args(task);
+    json.args.clear();
+    json.command_line.clear();
+    json.args_count = args.size();
+    if (!args.empty())
+        render_args([&](auto visit) { args.for_each(visit); }, json.args, json.command_line);
+    cached_key.assign(key);
+    return json;
+}
+
 const ReporterJson &reporter_json()
 {
     static const ReporterJson r = make_reporter_json();
@@ -220,18 +346,8 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
     w.object("trace_listen");
     if (!ecs)
         w.plain_text("action", event_action(e.kind));
-    if (ecs && with_process && p && !p->ancestors.empty()) {
-        w.array("ancestors");
-        for (const auto &a : p->ancestors) {
-            w.begin_object();
-            if (!a.executable.empty())
-                w.text("executable", a.executable);
-            w.text("name", a.name);
-            w.number("pid", a.pid);
-            w.end_object();
-        }
-        w.end_array();
-    }
+    if (ecs && with_process && p && !p->ancestors.empty())
+        w.fragment("ancestors", process_json(e.process).ancestors);
     if (ecs || with_process)
         w.plain_text("attribution", attribution_name(t.flags));
     if (ecs && with_process && t.loginuid != UINT32_MAX) {
@@ -249,7 +365,7 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
     if (ecs && with_process) {
         std::string_view leaf = c_field(t.cgroup_name, sizeof t.cgroup_name);
         if (!leaf.empty()) {
-            w.text("cgroup_name", leaf);
+            w.fragment("cgroup_name", task_json(t).cgroup_name);
             if (model_of(e).task.cgroup_name_invalid && raw)
                 raw->add("trace_listen.cgroup_name_base64", leaf);
         }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,11 +20,15 @@ namespace tl {
 class ArgList {
 public:
     explicit ArgList(const Event &event);
+    // The kernel's capture only.
+    explicit ArgList(const tl_task &task);
     // Whether the event has any argument at all (what ArgList(event).empty()
     // says), without counting them.
     static bool any(const Event &event);
-    bool empty() const { return count_ == 0; }
-    std::size_t size() const { return count_; }
+    bool empty() const { return !list_ && captured_.empty(); }
+    std::size_t size() const; // counted when asked (the capture's NULs)
+    // /proc's list (ProcessDetails::args), not the kernel's capture.
+    bool from_process() const { return list_ != nullptr; }
     bool any_invalid() const { return invalid_; }
     template <typename Visit> void for_each(Visit &&visit) const
     {
@@ -32,19 +37,23 @@ public:
                 visit(std::string_view(a));
             return;
         }
+        // One argument per NUL-separated piece (the last has no NUL).
         std::string_view rest = captured_;
-        for (std::size_t i = 0; i < count_; ++i) {
+        while (!rest.empty()) {
             auto nul = rest.find('\0');
+            if (nul == std::string_view::npos) {
+                visit(rest);
+                return;
+            }
             visit(rest.substr(0, nul));
-            rest.remove_prefix(nul == std::string_view::npos ? rest.size() : nul + 1);
+            rest.remove_prefix(nul + 1);
         }
     }
     std::string joined() const; // the command line: arguments joined by spaces
 
 private:
     const std::vector<std::string> *list_ = nullptr;
-    std::string_view captured_;
-    std::size_t count_ = 0;
+    std::string_view captured_; // trailing NULs dropped
     bool invalid_ = false;
 };
 
@@ -91,6 +100,33 @@ inline bool check_text(RawOriginals &raw, std::string_view key, std::string_view
         raw.add(key, text);
     return valid;
 }
+
+// A process's texts as JSON values (quoted, escaped), rendered once per
+// process and thread: most events come from a few processes, and their
+// texts are most of a line's escaping.  A text that is empty renders empty.
+struct ProcessJson {
+    std::string args;              // ["nginx","-g"] (ProcessDetails::args)
+    std::string command_line;      // "nginx -g"
+    std::string entity_id;
+    std::string executable;
+    std::string group_name;
+    std::string user_name;
+    std::string parent_executable; // ancestors.front()'s
+    std::string start;             // "2023-11-14T21:56:40.000000000Z"; empty without a start
+    std::string ancestors;         // [{"executable":...,"name":...,"pid":1},...] (ECS)
+};
+const ProcessJson &process_json(const std::shared_ptr<const ProcessDetails> &process);
+
+// The texts the kernel captured of a task (comm, parent's comm, executable,
+// cgroup leaf, arguments) as JSON values, rendered again only when they
+// differ from the last task's on this thread: a burst comes from one task.
+struct TaskJson {
+    std::string comm, parent_comm, exe, cgroup_name; // quoted; empty when the text is
+    std::string args;                                // ["a","b"]; empty without arguments
+    std::string command_line;                        // "a b"
+    std::size_t args_count = 0;
+};
+const TaskJson &task_json(const tl_task &task);
 
 // What reports: constant for the life of the process, serialised once.
 struct ReporterJson {

@@ -1,7 +1,6 @@
 #include "format/json_writer.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cstring>
 
 #include "format/time_text.hpp"
@@ -117,15 +116,6 @@ char *write_json_text(char *p, std::string_view text)
     }
     }
     return p;
-}
-
-char *write_decimal(char *p, std::uint64_t value)
-{
-    if (value < 10) { // ids, namespaces and flags are often 0
-        *p = static_cast<char>('0' + value);
-        return p + 1;
-    }
-    return std::to_chars(p, p + 20, value).ptr;
 }
 
 void append_json_string(std::string &out, std::string_view text)

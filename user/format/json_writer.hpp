@@ -20,6 +20,8 @@
 #include <string>
 #include <string_view>
 
+#include "util/decimal_text.hpp"
+
 namespace tl {
 
 // `text` as a quoted JSON string, appended.
@@ -36,7 +38,7 @@ void append_decimal(std::string &out, std::int64_t value);
 // \u00XX per byte at worst, and a word of slack: text is copied 8 bytes at a time.
 constexpr std::size_t json_text_room(std::size_t bytes) { return 6 * bytes + 8; }
 char *write_json_text(char *p, std::string_view text);
-char *write_decimal(char *p, std::uint64_t value);
+// write_decimal(p, value): util/decimal_text.hpp.
 
 class JsonWriter {
 public:

@@ -21,6 +21,7 @@
 #include "pipeline/event_text.hpp"
 #include "pipeline/socket_facts.hpp"
 #include "util/byte_words.hpp"
+#include "util/decimal_text.hpp"
 #include "util/text_escape.hpp"
 #include "util/utf8.hpp"
 
@@ -189,9 +190,7 @@ public:
     void decimal(std::uint64_t value)
     {
         room(21);
-        char *end = p_ + decimal_digits(value);
-        write_digits_before(end, value);
-        p_ = end;
+        p_ = write_decimal(p_, value);
     }
     // The row's newline after a last cell written in pieces.
     void end_line()
@@ -222,38 +221,6 @@ public:
 
 private:
     static constexpr char spaces[] = "                                ";
-
-    static std::size_t decimal_digits(std::uint64_t v)
-    {
-        std::size_t n = 1;
-        for (; v >= 100000; v /= 100000)
-            n += 5;
-        return n + (v >= 10) + (v >= 100) + (v >= 1000) + (v >= 10000);
-    }
-    // `value`'s digits, ending at `end`, two at a time (in 32 bits when
-    // they fit, as ids, ports and counts do: a cheaper division).
-    static void write_digits_before(char *end, std::uint64_t value)
-    {
-        if (value <= UINT32_MAX)
-            write_digits_before<std::uint32_t>(end, static_cast<std::uint32_t>(value));
-        else
-            write_digits_before<std::uint64_t>(end, value);
-    }
-    template <typename Unsigned> static void write_digits_before(char *end, Unsigned value)
-    {
-        static constexpr char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-                                        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-                                        "8081828384858687888990919293949596979899";
-        while (value >= 100) {
-            end -= 2;
-            std::memcpy(end, pairs + 2 * (value % 100), 2);
-            value /= 100;
-        }
-        if (value >= 10)
-            std::memcpy(end - 2, pairs + 2 * value, 2);
-        else
-            end[-1] = static_cast<char>('0' + value);
-    }
 
     void put(std::string_view text, std::size_t w, std::size_t width, Align align, const Colour *colour)
     {
