@@ -1,5 +1,8 @@
 #include "format/ecs_document.hpp"
 
+#include <array>
+#include <iterator>
+
 #include "format/json_fields.hpp"
 #include "format/json_writer.hpp"
 #include "format/time_text.hpp"
@@ -22,6 +25,41 @@ std::string_view event_type(EventKind kind)
     case EventKind::StateChange: return "connection";
     default: return "info";
     }
+}
+
+// event.* but its sequence, serialised once per (kind, failed): the head
+// up to "outcome" (opening the object), and "type".
+struct EventMembers {
+    std::string head, type;
+};
+
+const EventMembers &event_members_of(EventKind kind, bool failed)
+{
+    constexpr EventKind kinds[] = {EventKind::Bind, EventKind::Listen, EventKind::Close, EventKind::StateChange,
+                                   EventKind::Existing};
+    static const auto table = [&] {
+        std::array<std::array<EventMembers, 2>, std::size(kinds)> t;
+        for (EventKind k : kinds) {
+            for (bool f : {false, true}) {
+                EventMembers &m = t[static_cast<std::size_t>(k)][f];
+                {
+                    JsonWriter w(m.head);
+                    w.object("event");
+                    w.plain_text("action", event_action(k));
+                    w.members(R"("category":["network"],"dataset":"trace_listen","kind":"event","module":"trace_listen")");
+                    w.plain_text("outcome", f ? "failure" : "success");
+                }
+                JsonWriter w(m.type);
+                w.array("type");
+                w.plain_string(event_type(k));
+                if (f)
+                    w.plain_string("error");
+                w.end_array();
+            }
+        }
+        return t;
+    }();
+    return table[static_cast<std::size_t>(kind)][failed];
 }
 
 void endpoint(JsonWriter &w, std::string_view name, const IpAddress &ip, std::uint16_t port)
@@ -126,16 +164,10 @@ void write_ecs_event(std::string &out, const Event &e)
             w.text("message", e.holder_hint);
         w.end_object();
     }
-    w.object("event");
-    w.plain_text("action", event_action(e.kind));
-    w.members(R"("category":["network"],"dataset":"trace_listen","kind":"event","module":"trace_listen")");
-    w.plain_text("outcome", e.raw.error ? "failure" : "success");
+    const EventMembers &event_members = event_members_of(e.kind, e.raw.error != 0);
+    w.members(event_members.head); // opens "event"
     w.number("sequence", e.sequence);
-    w.array("type");
-    w.plain_string(event_type(e.kind));
-    if (e.raw.error)
-        w.plain_string("error");
-    w.end_array();
+    w.members(event_members.type);
     w.end_object();
     if (with_process) {
         w.object("group");

@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "util/byte_words.hpp"
 #include "util/decimal_text.hpp"
 
 namespace tl {
@@ -138,7 +139,7 @@ public:
     {
         room(name.size() + 4 + json.size());
         char *p = put_key(p_, name);
-        std::memcpy(p, json.data(), json.size());
+        byte_words::copy_small(p, json.data(), json.size());
         p_ = p + json.size();
         comma_ = true;
     }
@@ -149,7 +150,7 @@ public:
         room(name.size() + 4 + value.size() + 2);
         char *p = put_key(p_, name);
         *p++ = '"';
-        std::memcpy(p, value.data(), value.size());
+        byte_words::copy_small(p, value.data(), value.size());
         p += value.size();
         *p++ = '"';
         p_ = p;
@@ -160,7 +161,7 @@ public:
         room(value.size() + 3);
         char *p = comma(p_);
         *p++ = '"';
-        std::memcpy(p, value.data(), value.size());
+        byte_words::copy_small(p, value.data(), value.size());
         p += value.size();
         *p++ = '"';
         p_ = p;
@@ -186,7 +187,7 @@ public:
         char *p = put_key(p_, name);
         std::memcpy(p, "{\"ip\":\"", 7);
         p += 7;
-        std::memcpy(p, ip.data(), ip.size());
+        byte_words::copy_small(p, ip.data(), ip.size());
         p += ip.size();
         std::memcpy(p, "\",\"port\":", 9);
         p = write_decimal(p + 9, port);
@@ -201,7 +202,7 @@ public:
     {
         room(json.size() + 1);
         char *p = comma(p_);
-        std::memcpy(p, json.data(), json.size());
+        byte_words::copy_small(p, json.data(), json.size());
         p_ = p + json.size();
         comma_ = true;
     }

@@ -99,33 +99,6 @@ const Colour &exposed_colour()
     return c;
 }
 
-// The n bytes at s copied to d without a library call for the short texts
-// of most cells: two overlapping loads and stores, inside [s, s + n).
-[[gnu::always_inline]] inline void copy_short(char *d, const char *s, std::size_t n)
-{
-    if (n >= 8) {
-        if (n > 16) {
-            std::memcpy(d, s, n);
-            return;
-        }
-        std::uint64_t a, b;
-        std::memcpy(&a, s, 8);
-        std::memcpy(&b, s + n - 8, 8);
-        std::memcpy(d, &a, 8);
-        std::memcpy(d + n - 8, &b, 8);
-    } else if (n >= 4) {
-        std::uint32_t a, b;
-        std::memcpy(&a, s, 4);
-        std::memcpy(&b, s + n - 4, 4);
-        std::memcpy(d, &a, 4);
-        std::memcpy(d + n - 4, &b, 4);
-    } else if (n) {
-        d[0] = s[0];
-        d[n / 2] = s[n / 2];
-        d[n - 1] = s[n - 1];
-    }
-}
-
 // One row being written: cells padded to their width, then coloured (escape
 // sequences never count towards the width), each followed by one space
 // (the row's last, by its end).  Written through a cursor into `out`, grown
@@ -157,7 +130,7 @@ public:
         room(sizeof spaces + text.size());
         char *p = p_;
         std::memcpy(p, spaces, sizeof spaces - 1);
-        copy_short(p, text.data(), text.size());
+        byte_words::copy_small(p, text.data(), text.size());
         char *end = p + std::max(text.size(), Width);
         *end = ' '; // past the block of spaces when the text is longer
         p_ = end + 1;
@@ -179,7 +152,7 @@ public:
     [[gnu::always_inline]] void text(std::string_view bytes)
     {
         room(bytes.size() + 1);
-        copy_short(p_, bytes.data(), bytes.size());
+        byte_words::copy_small(p_, bytes.data(), bytes.size());
         p_ += bytes.size();
     }
     void character(char c)

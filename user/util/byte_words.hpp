@@ -38,4 +38,32 @@ inline std::uint64_t short_word(const char *s, std::size_t n, unsigned char pad)
     return word | ((pad * ones) << (8 * n)); // n < 8: the shift is defined
 }
 
+// The n bytes at s copied to d without a library call when n is small (the
+// names, numbers and fragments of a line): overlapping word loads and
+// stores inside [s, s + n) and [d, d + n).
+[[gnu::always_inline]] inline void copy_small(char *d, const char *s, std::size_t n)
+{
+    if (n >= 8) {
+        if (n > 16) {
+            std::memcpy(d, s, n);
+            return;
+        }
+        std::uint64_t a, b;
+        std::memcpy(&a, s, 8);
+        std::memcpy(&b, s + n - 8, 8);
+        std::memcpy(d, &a, 8);
+        std::memcpy(d + n - 8, &b, 8);
+    } else if (n >= 4) {
+        std::uint32_t a, b;
+        std::memcpy(&a, s, 4);
+        std::memcpy(&b, s + n - 4, 4);
+        std::memcpy(d, &a, 4);
+        std::memcpy(d + n - 4, &b, 4);
+    } else if (n) {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    }
+}
+
 } // namespace tl::byte_words
