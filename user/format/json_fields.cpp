@@ -306,6 +306,7 @@ const TaskJson &task_json(const tl_task &task)
     thread_local TaskJson json;
     if (cached_key.size() == key.size() && std::memcmp(cached_key.data(), key.data(), key.size()) == 0)
         return json;
+    cached_key.clear(); // not a key of what json holds until it is rendered whole
     auto quoted = [](std::string &out, std::string_view text) {
         out.clear();
         append_json_string(out, text);

@@ -89,10 +89,6 @@ bool any_name_byte_above_ascii(const tl_task &t)
     return any & 0x80;
 }
 
-} // namespace
-
-namespace {
-
 // Every field of `m` is written (it may hold an earlier event's model).
 void decode_model_into(EventModel &m, const tl_event &raw, EventKind kind)
 {
