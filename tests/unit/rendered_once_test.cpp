@@ -1,4 +1,4 @@
-// The ECS writer renders a process's texts once per process and the kernel's
+// The ECS and OCSF writers render a process's texts once per process and the kernel's
 // texts of a task once per change (format/json_fields: ProcessJson,
 // TaskJson).  Each event must still carry its own: these alternate events
 // whose texts differ in one place only, more processes than the cache has
@@ -57,6 +57,10 @@ TEST_CASE("events whose captured texts differ in one byte each carry their own")
         CHECK(dc["process"]["name"] == "servex");
         CHECK(dc["trace_listen"]["cgroup_name"] == "other.scope");
         CHECK_FALSE(db["trace_listen"].contains("cgroup_name"));
+        auto oa = ocsf_document(a), oc = ocsf_document(c);
+        CHECK(oa["actor"]["process"]["cmd_line"] == "srv -a");
+        CHECK(oa["actor"]["process"]["name"] == "server");
+        CHECK(oc["actor"]["process"]["name"] == "servex");
     }
 }
 
@@ -81,6 +85,11 @@ TEST_CASE("more processes than the rendered-once cache holds each show their own
             CHECK(doc["process"]["executable"] == "/usr/bin/user" + n);
             CHECK(doc["process"]["entity_id"] == "id-user" + n);
             CHECK(doc["process"]["command_line"] == "prog" + n + " --flag");
+            auto ocsf = ocsf_document(events[static_cast<std::size_t>(i)]);
+            CHECK(ocsf["actor"]["process"]["user"]["name"] == "user" + n);
+            CHECK(ocsf["actor"]["process"]["uid"] == "id-user" + n);
+            CHECK(ocsf["actor"]["process"]["cmd_line"] == "prog" + n + " --flag");
+            CHECK(ocsf["actor"]["process"]["file"]["path"] == "/usr/bin/user" + n);
         }
     }
 }

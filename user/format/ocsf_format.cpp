@@ -103,12 +103,14 @@ void write_actor(JsonWriter &w, const Event &e, const EventModel &m, RawOriginal
         return;
     }
     w.object("process");
+    // Texts rendered once per process (/proc's) and per change (the kernel's).
+    const ProcessJson *pj = p ? &process_json(e.process) : nullptr;
+    const TaskJson &tj = task_json(t);
     const ArgList args(e);
     if (!args.empty()) {
-        std::string line = args.joined();
-        w.text("cmd_line", line);
+        w.fragment("cmd_line", args.from_process() ? pj->command_line : tj.command_line);
         if (args.any_invalid())
-            raw.add("actor.process.cmd_line_base64", std::move(line));
+            raw.add("actor.process.cmd_line_base64", args.joined());
     }
     // Network Activity has no top-level container; the container profile
     // puts it on the process.
@@ -133,20 +135,23 @@ void write_actor(JsonWriter &w, const Event &e, const EventModel &m, RawOriginal
         const bool exe_known = exe_from_proc && p->valid.checked && p->valid.executable;
         check_text(raw, "actor.process.file.name_base64", base, exe_known, true);
         if (exe.front() == '/') {
-            w.text("path", exe);
+            if (exe_from_proc)
+                w.fragment("path", pj->executable);
+            else
+                w.text("path", exe);
             check_text(raw, "actor.process.file.path_base64", exe, exe_known, true);
         }
         w.number("type_id", 1);
         w.end_object();
     }
     const std::string_view comm = c_field(t.comm, sizeof t.comm);
-    w.text("name", comm);
+    w.fragment("name", tj.comm);
     if (m.task.comm_invalid)
         raw.add("actor.process.name_base64", comm);
     if (t.ppid) {
         w.object("parent_process");
         std::string_view parent = c_field(t.parent_comm, sizeof t.parent_comm);
-        w.text("name", parent);
+        w.fragment("name", tj.parent_comm);
         if (m.task.parent_comm_invalid)
             raw.add("actor.process.parent_process.name_base64", parent);
         w.number("pid", t.ppid);
@@ -155,10 +160,10 @@ void write_actor(JsonWriter &w, const Event &e, const EventModel &m, RawOriginal
     w.number("pid", t.pid);
     w.number("ptid", t.tid);
     if (p && !p->entity_id.empty())
-        w.text("uid", p->entity_id);
+        w.fragment("uid", pj->entity_id);
     w.object("user");
     if (p && !p->user_name.empty()) {
-        w.text("name", p->user_name);
+        w.fragment("name", pj->user_name);
         check_text(raw, "actor.process.user.name_base64", p->user_name, p->valid.checked, p->valid.user_name);
     }
     w.quoted_decimal("uid", t.uid);
