@@ -68,7 +68,7 @@ TEST_CASE("more processes than the rendered-once cache holds each show their own
 {
     std::vector<Event> events;
     std::vector<std::shared_ptr<const ProcessDetails>> processes;
-    for (int i = 0; i < 40; ++i) {
+    for (int i = 0; i < 150; ++i) {
         auto p = details("user" + std::to_string(i), {"prog" + std::to_string(i), "--flag"});
         processes.push_back(p);
         Event e = test::siem_event(EventKind::Listen, static_cast<std::uint16_t>(1000 + i));
@@ -76,7 +76,7 @@ TEST_CASE("more processes than the rendered-once cache holds each show their own
         events.push_back(e);
     }
     for (int round = 0; round < 3; ++round) {
-        for (int i = 0; i < 40; i += 1 + round) { // different orders each round
+        for (int i = 0; i < 150; i += 1 + round) { // different orders each round
             auto doc = ecs_document(events[static_cast<std::size_t>(i)]);
             const std::string n = std::to_string(i);
             INFO("process " << i << " round " << round);

@@ -281,7 +281,7 @@ const ProcessJson &process_json(const std::shared_ptr<const ProcessDetails> &pro
         std::shared_ptr<const ProcessDetails> process;
         ProcessJson json;
     };
-    thread_local std::array<Entry, 8> cache;
+    thread_local std::array<Entry, 64> cache;
     Entry &entry = cache[(reinterpret_cast<std::uintptr_t>(process.get()) >> 6) % cache.size()];
     if (entry.process != process) {
         entry.json = render_process_json(*process);

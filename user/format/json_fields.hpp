@@ -102,7 +102,7 @@ inline bool check_text(RawOriginals &raw, std::string_view key, std::string_view
 }
 
 // A process's texts as JSON values (quoted, escaped), rendered once per
-// process and thread: most events come from a few processes, and their
+// process and thread (64 entries): most events come from a few processes, and their
 // texts are most of a line's escaping.  A text that is empty renders empty.
 struct ProcessJson {
     std::string args;              // ["nginx","-g"] (ProcessDetails::args)
