@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -39,6 +40,10 @@ int broadcast_signal() { return SIGRTMIN + 3; }
 cap_t broadcast_target = nullptr;
 std::vector<cap_value_t> broadcast_unbound;
 std::atomic<int> broadcast_done{0}, broadcast_failed{0};
+// Which threads answered (the first broadcast_done entries are written).
+constexpr int max_answers = 4096;
+std::atomic<pid_t> broadcast_answers[max_answers];
+std::atomic<int> broadcast_answering{0};
 
 void apply_in_this_thread(int)
 {
@@ -47,9 +52,25 @@ void apply_in_this_thread(int)
         cap_drop_bound(c);
     if (cap_set_proc(broadcast_target) != 0)
         ++broadcast_failed;
+    int slot = broadcast_answering.fetch_add(1);
+    if (slot < max_answers)
+        broadcast_answers[slot].store(static_cast<pid_t>(syscall(SYS_gettid)));
     ++broadcast_done;
     errno = saved;
 }
+
+bool answered(pid_t tid)
+{
+    const int done = std::min(broadcast_done.load(), max_answers);
+    for (int i = 0; i < done; ++i)
+        if (broadcast_answers[i].load() == tid)
+            return true;
+    return false;
+}
+
+// A thread that has ended holds no capabilities: it need not answer.  (One
+// signalled while it was ending never runs the handler.)
+bool thread_alive(pid_t tid) { return syscall(SYS_tgkill, getpid(), tid, 0) == 0; }
 
 std::vector<pid_t> other_threads()
 {
@@ -73,7 +94,10 @@ constexpr bool every_thread_must_answer = false;
 constexpr std::chrono::milliseconds answer_wait{500};
 #else
 constexpr bool every_thread_must_answer = true;
-constexpr std::chrono::milliseconds answer_wait{5000};
+// A thread in an uninterruptible call (a read from a slow file system, as
+// the 6.1 VM's 9p root under a flood) runs the handler only when the call
+// returns: waited for generously, as this is once per run.
+constexpr std::chrono::milliseconds answer_wait{15000};
 #endif
 
 void apply_in_other_threads(cap_t target, std::vector<cap_value_t> unbound)
@@ -82,20 +106,27 @@ void apply_in_other_threads(cap_t target, std::vector<cap_value_t> unbound)
     broadcast_unbound = std::move(unbound);
     broadcast_done = 0;
     broadcast_failed = 0;
+    broadcast_answering = 0;
+    for (auto &tid : broadcast_answers) // no answer of an earlier broadcast counts
+        tid.store(0);
     struct sigaction sa {}, old {};
     sa.sa_handler = apply_in_this_thread;
     sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(broadcast_signal(), &sa, &old);
-    int sent = 0;
+    std::vector<pid_t> waiting; // signalled, not answered, still there
     for (pid_t tid : other_threads())
         if (syscall(SYS_tgkill, getpid(), tid, broadcast_signal()) == 0)
-            ++sent;
+            waiting.push_back(tid);
     auto deadline = std::chrono::steady_clock::now() + answer_wait;
-    while (broadcast_done.load() < sent && std::chrono::steady_clock::now() < deadline)
+    for (;;) {
+        std::erase_if(waiting, [](pid_t tid) { return answered(tid) || !thread_alive(tid); });
+        if (waiting.empty() || std::chrono::steady_clock::now() >= deadline)
+            break;
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     sigaction(broadcast_signal(), &old, nullptr);
-    if ((every_thread_must_answer && broadcast_done.load() < sent) || broadcast_failed.load()) {
+    if ((every_thread_must_answer && !waiting.empty()) || broadcast_failed.load()) {
         errno = EPERM;
         fail("a thread did not drop them");
     }
