@@ -183,13 +183,11 @@ public:
         p_[-1] = '\n';
         finish();
     }
-    // The string so far (every cell and its space), for the last cell to
-    // be appended to it directly.
-    std::string &finish()
+    // Trims `out` to what was written.
+    void finish()
     {
         out_.resize(static_cast<std::size_t>(p_ - out_.data()));
         end_ = p_;
-        return out_;
     }
 
 private:

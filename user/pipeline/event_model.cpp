@@ -16,13 +16,6 @@
 
 namespace tl {
 
-IpAddress ip_address(std::uint16_t family, const std::uint8_t (&bytes)[16])
-{
-    IpAddress a;
-    set_ip_address(a, family, bytes);
-    return a;
-}
-
 void set_ip_address(IpAddress &a, std::uint16_t family, const std::uint8_t (&bytes)[16])
 {
     a.family = family;

@@ -25,8 +25,8 @@ struct IpAddress {
     bool same_as(const IpAddress &other) const { return text() == other.text(); }
 };
 
-IpAddress ip_address(std::uint16_t family, const std::uint8_t (&bytes)[16]);
-// The same, written over `a` (decode fills the event's model in place).
+// `bytes` as an address of `family`, written over `a` (decode fills the
+// event's model in place).
 void set_ip_address(IpAddress &a, std::uint16_t family, const std::uint8_t (&bytes)[16]);
 
 // The socket part of a record, named.
