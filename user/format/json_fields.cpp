@@ -22,10 +22,10 @@ namespace {
 // The capture without its trailing NULs.
 std::string_view captured_args(const tl_task &t)
 {
-    std::size_t len = t.args_len > TL_ARGS_LEN ? TL_ARGS_LEN : t.args_len;
-    while (len > 0 && t.args[len - 1] == '\0')
-        --len;
-    return {t.args, len};
+    std::string_view args = task_args(t);
+    while (!args.empty() && args.back() == '\0')
+        args.remove_suffix(1);
+    return args;
 }
 
 } // namespace
@@ -292,16 +292,8 @@ const ProcessJson &process_json(const std::shared_ptr<const ProcessDetails> &pro
 
 const TaskJson &task_json(const tl_task &task)
 {
-    // comm, parent_comm, exe, cgroup_name and args lie one after the other:
-    // the key is those bytes, up to the end of the captured arguments.
-    static_assert(offsetof(tl_task, parent_comm) == offsetof(tl_task, comm) + TL_COMM_LEN &&
-                  offsetof(tl_task, exe) == offsetof(tl_task, parent_comm) + TL_COMM_LEN &&
-                  offsetof(tl_task, cgroup_name) == offsetof(tl_task, exe) + TL_EXE_LEN &&
-                  offsetof(tl_task, args) == offsetof(tl_task, cgroup_name) + TL_CGROUP_NAME_LEN,
-                  "the text fields of tl_task moved: key them one by one");
-    const std::size_t args_len = task.args_len > TL_ARGS_LEN ? TL_ARGS_LEN : task.args_len;
-    const std::string_view key(reinterpret_cast<const char *>(&task) + offsetof(tl_task, comm),
-                               offsetof(tl_task, args) - offsetof(tl_task, comm) + args_len);
+    // The key is every byte of those texts (names and captured arguments).
+    const std::string_view key = task_texts(task);
     thread_local std::string cached_key;
     thread_local TaskJson json;
     if (cached_key.size() == key.size() && std::memcmp(cached_key.data(), key.data(), key.size()) == 0)

@@ -80,11 +80,11 @@ std::optional<Event> decode_event(const void *data, std::size_t size)
 std::vector<std::string> split_args(const tl_task &task)
 {
     std::vector<std::string> args;
-    std::size_t len = task.args_len > TL_ARGS_LEN ? TL_ARGS_LEN : task.args_len;
+    const std::string_view captured = task_args(task);
     std::size_t start = 0;
-    for (std::size_t i = 0; i <= len; ++i) {
-        if (i == len || task.args[i] == '\0') {
-            args.emplace_back(task.args + start, i - start);
+    for (std::size_t i = 0; i <= captured.size(); ++i) {
+        if (i == captured.size() || captured[i] == '\0') {
+            args.emplace_back(captured.substr(start, i - start));
             start = i + 1;
         }
     }

@@ -61,23 +61,16 @@ template <std::size_t Size> bool invalid_field(const char (&field)[Size])
     return !is_valid_utf8(c_field(field, Size));
 }
 
-// The names the kernel captured lie one after the other in tl_task.
-constexpr std::size_t names_begin = offsetof(tl_task, comm);
-constexpr std::size_t names_end = offsetof(tl_task, cgroup_name) + TL_CGROUP_NAME_LEN;
-static_assert(offsetof(tl_task, parent_comm) == names_begin + TL_COMM_LEN &&
-              offsetof(tl_task, exe) == names_begin + 2 * TL_COMM_LEN &&
-              offsetof(tl_task, cgroup_name) == names_begin + 2 * TL_COMM_LEN + TL_EXE_LEN,
-              "the name fields of tl_task moved: check them one by one");
-
-// Whether any byte of them, up to their NULs or after, has the high bit
-// set; nearly always none: all ASCII, all valid, told in one pass of a
+// Whether any byte of the names, up to their NULs or after, has the high
+// bit set; nearly always none: all ASCII, all valid, told in one pass of a
 // fixed length (which the compiler unrolls into vector ORs).
 bool any_name_byte_above_ascii(const tl_task &t)
 {
-    const auto *bytes = reinterpret_cast<const unsigned char *>(&t) + names_begin;
+    constexpr std::size_t size = offsetof(tl_task, args) - offsetof(tl_task, comm); // task_names(t).size()
+    const auto *bytes = reinterpret_cast<const unsigned char *>(task_names(t).data());
     unsigned char any = 0;
 #pragma GCC unroll 16
-    for (std::size_t i = 0; i < names_end - names_begin; ++i)
+    for (std::size_t i = 0; i < size; ++i)
         any |= bytes[i];
     return any & 0x80;
 }
@@ -123,8 +116,7 @@ void decode_model_into(EventModel &m, const tl_event &raw, EventKind kind)
     } else {
         c = TaskTextChecks{};
     }
-    std::size_t args_len = t.args_len > TL_ARGS_LEN ? TL_ARGS_LEN : t.args_len;
-    c.args_invalid = !is_valid_utf8(std::string_view(t.args, args_len));
+    c.args_invalid = !is_valid_utf8(task_args(t));
 }
 
 } // namespace

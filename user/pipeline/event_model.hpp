@@ -4,6 +4,7 @@
 // of interpreting the raw record again.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -61,6 +62,32 @@ struct TaskTextChecks {
     bool cgroup_name_invalid = false;
     bool args_invalid = false;
 };
+
+// The texts a task record captured lie one after the other in tl_task:
+// comm, parent_comm, exe, cgroup_name, then args.  Whole-region views let a
+// check or a comparison be one pass instead of one per field.
+static_assert(offsetof(tl_task, parent_comm) == offsetof(tl_task, comm) + TL_COMM_LEN &&
+                  offsetof(tl_task, exe) == offsetof(tl_task, parent_comm) + TL_COMM_LEN &&
+                  offsetof(tl_task, cgroup_name) == offsetof(tl_task, exe) + TL_EXE_LEN &&
+                  offsetof(tl_task, args) == offsetof(tl_task, cgroup_name) + TL_CGROUP_NAME_LEN,
+              "the text fields of tl_task moved: use them one by one");
+// comm to the end of cgroup_name (fixed size).
+inline std::string_view task_names(const tl_task &t)
+{
+    return {reinterpret_cast<const char *>(&t) + offsetof(tl_task, comm),
+            offsetof(tl_task, args) - offsetof(tl_task, comm)};
+}
+// The captured arguments, NUL separated: args_len bytes, at most TL_ARGS_LEN
+// (a crafted or damaged record may say more).
+inline std::string_view task_args(const tl_task &t)
+{
+    return {t.args, t.args_len > TL_ARGS_LEN ? std::size_t{TL_ARGS_LEN} : std::size_t{t.args_len}};
+}
+// The names and the captured arguments.
+inline std::string_view task_texts(const tl_task &t)
+{
+    return {task_names(t).data(), task_names(t).size() + task_args(t).size()};
+}
 
 struct EventModel {
     bool decoded = false; // false: built by hand (tests), decode on use

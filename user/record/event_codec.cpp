@@ -191,7 +191,8 @@ void BlockEncoder::put_task(const tl_task &t)
     w.cstr(t.parent_comm);
     w.cstr(t.exe);
     w.cstr(t.cgroup_name);
-    w.bytes(t.args, t.args_len > TL_ARGS_LEN ? TL_ARGS_LEN : t.args_len);
+    const std::string_view args = task_args(t);
+    w.bytes(args.data(), args.size());
 }
 
 void BlockEncoder::make_room(std::size_t definitions)
