@@ -197,14 +197,11 @@ void write_ecs_event(std::string &out, const Event &e)
     }
     if (with_process) {
         w.object("process");
-        if (!args.empty() && args.from_process()) {
-            w.fragment("args", pj->args);
-            w.number("args_count", args.size());
-            w.fragment("command_line", pj->command_line);
-        } else if (!args.empty()) {
-            w.fragment("args", tj->args);
-            w.number("args_count", tj->args_count);
-            w.fragment("command_line", tj->command_line);
+        if (!args.empty()) {
+            const ArgsJson &a = args.from_process() ? pj->args : tj->args;
+            w.fragment("args", a.array);
+            w.number("args_count", a.count);
+            w.fragment("command_line", a.command_line);
         }
         if (p && !p->entity_id.empty())
             w.fragment("entity_id", pj->entity_id);

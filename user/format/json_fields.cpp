@@ -51,13 +51,6 @@ ArgList::ArgList(const tl_task &task) : captured_(captured_args(task))
     invalid_ = !is_valid_utf8(captured_);
 }
 
-std::size_t ArgList::size() const
-{
-    if (list_)
-        return list_->size();
-    return captured_.empty() ? 0 : static_cast<std::size_t>(std::count(captured_.begin(), captured_.end(), '\0')) + 1;
-}
-
 bool ArgList::any(const Event &event)
 {
     if (event.process && !event.process->args.empty())
@@ -120,43 +113,52 @@ bool check_text(RawOriginals &raw, std::string_view key, std::string_view text)
 
 namespace {
 
-// Arguments as ECS writes them: process.args (an array) and
-// process.command_line (joined by spaces, escaped while joining).
-template <typename ForEach> void render_args(ForEach for_each, std::string &args, std::string &command_line)
+// `text` as a quoted JSON string.
+std::string quoted_json(std::string_view text)
 {
+    std::string out;
+    append_json_string(out, text);
+    return out;
+}
+
+// The arguments `for_each` visits, escaped while joined (no joined copy).
+template <typename ForEach> ArgsJson render_args(ForEach for_each)
+{
+    ArgsJson j;
     {
-        JsonWriter w(args);
+        JsonWriter w(j.array);
         w.begin_array();
-        for_each([&](std::string_view a) { w.string(a); });
+        for_each([&](std::string_view a) {
+            w.string(a);
+            ++j.count;
+        });
         w.end_array();
     }
-    command_line = '"';
+    j.command_line = '"';
     bool first = true;
     for_each([&](std::string_view a) {
         if (!first)
-            command_line += ' ';
+            j.command_line += ' ';
         first = false;
-        append_json_text(command_line, a);
+        append_json_text(j.command_line, a);
     });
-    command_line += '"';
+    j.command_line += '"';
+    return j;
 }
 
 ProcessJson render_process_json(const ProcessDetails &p)
 {
     ProcessJson j;
-    auto quoted = [](std::string &out, std::string_view text) {
-        if (!text.empty())
-            append_json_string(out, text);
-    };
-    if (!p.args.empty())
-        render_args([&](auto visit) { for (const auto &a : p.args) visit(std::string_view(a)); }, j.args,
-                    j.command_line);
-    quoted(j.entity_id, p.entity_id);
-    quoted(j.executable, p.executable);
-    quoted(j.group_name, p.group_name);
-    quoted(j.user_name, p.user_name);
+    j.args = render_args([&](auto visit) {
+        for (const auto &a : p.args)
+            visit(std::string_view(a));
+    });
+    j.entity_id = quoted_json(p.entity_id);
+    j.executable = quoted_json(p.executable);
+    j.group_name = quoted_json(p.group_name);
+    j.user_name = quoted_json(p.user_name);
     if (!p.ancestors.empty())
-        quoted(j.parent_executable, p.ancestors.front().executable);
+        j.parent_executable = quoted_json(p.ancestors.front().executable);
     if (p.start_wall_ns) {
         j.start = '"';
         append_rfc3339_utc(j.start, p.start_wall_ns);
@@ -299,20 +301,12 @@ const TaskJson &task_json(const tl_task &task)
     if (cached_key.size() == key.size() && std::memcmp(cached_key.data(), key.data(), key.size()) == 0)
         return json;
     cached_key.clear(); // not a key of what json holds until it is rendered whole
-    auto quoted = [](std::string &out, std::string_view text) {
-        out.clear();
-        append_json_string(out, text);
-    };
-    quoted(json.comm, c_field(task.comm, sizeof task.comm));
-    quoted(json.parent_comm, c_field(task.parent_comm, sizeof task.parent_comm));
-    quoted(json.exe, c_field(task.exe, sizeof task.exe));
-    quoted(json.cgroup_name, c_field(task.cgroup_name, sizeof task.cgroup_name));
+    json.comm = quoted_json(c_field(task.comm, sizeof task.comm));
+    json.parent_comm = quoted_json(c_field(task.parent_comm, sizeof task.parent_comm));
+    json.exe = quoted_json(c_field(task.exe, sizeof task.exe));
+    json.cgroup_name = quoted_json(c_field(task.cgroup_name, sizeof task.cgroup_name));
     const ArgList args(task);
-    json.args.clear();
-    json.command_line.clear();
-    json.args_count = args.size();
-    if (!args.empty())
-        render_args([&](auto visit) { args.for_each(visit); }, json.args, json.command_line);
+    json.args = render_args([&](auto visit) { args.for_each(visit); });
     cached_key.assign(key);
     return json;
 }

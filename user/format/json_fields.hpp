@@ -26,7 +26,6 @@ public:
     // says), without counting them.
     static bool any(const Event &event);
     bool empty() const { return !list_ && captured_.empty(); }
-    std::size_t size() const; // counted when asked (the capture's NULs)
     // /proc's list (ProcessDetails::args), not the kernel's capture.
     bool from_process() const { return list_ != nullptr; }
     bool any_invalid() const { return invalid_; }
@@ -101,12 +100,19 @@ inline bool check_text(RawOriginals &raw, std::string_view key, std::string_view
     return valid;
 }
 
+// Arguments as JSON values: process.args and process.command_line (ECS),
+// cmd_line (OCSF).
+struct ArgsJson {
+    std::string array;        // ["nginx","-g"]; empty without arguments
+    std::string command_line; // "nginx -g"
+    std::size_t count = 0;
+};
+
 // A process's texts as JSON values (quoted, escaped), rendered once per
 // process and thread (64 entries): most events come from a few processes, and their
-// texts are most of a line's escaping.  A text that is empty renders empty.
+// texts are most of a line's escaping.
 struct ProcessJson {
-    std::string args;              // ["nginx","-g"] (ProcessDetails::args)
-    std::string command_line;      // "nginx -g"
+    ArgsJson args;                 // ProcessDetails::args
     std::string entity_id;
     std::string executable;
     std::string group_name;
@@ -121,10 +127,8 @@ const ProcessJson &process_json(const std::shared_ptr<const ProcessDetails> &pro
 // cgroup leaf, arguments) as JSON values, rendered again only when they
 // differ from the last task's on this thread: a burst comes from one task.
 struct TaskJson {
-    std::string comm, parent_comm, exe, cgroup_name; // quoted; empty when the text is
-    std::string args;                                // ["a","b"]; empty without arguments
-    std::string command_line;                        // "a b"
-    std::size_t args_count = 0;
+    std::string comm, parent_comm, exe, cgroup_name; // quoted
+    ArgsJson args;                                   // the capture's
 };
 const TaskJson &task_json(const tl_task &task);
 

@@ -108,7 +108,7 @@ void write_actor(JsonWriter &w, const Event &e, const EventModel &m, RawOriginal
     const TaskJson &tj = task_json(t);
     const ArgList args(e);
     if (!args.empty()) {
-        w.fragment("cmd_line", args.from_process() ? pj->command_line : tj.command_line);
+        w.fragment("cmd_line", (args.from_process() ? pj->args : tj.args).command_line);
         if (args.any_invalid())
             raw.add("actor.process.cmd_line_base64", args.joined());
     }
