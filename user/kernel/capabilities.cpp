@@ -39,8 +39,8 @@ using CapText = std::unique_ptr<char, CapFree>;
 int broadcast_signal() { return SIGRTMIN + 3; }
 cap_t broadcast_target = nullptr;
 std::vector<cap_value_t> broadcast_unbound;
-std::atomic<int> broadcast_done{0}, broadcast_failed{0};
-// Which threads answered (the first broadcast_done entries are written).
+std::atomic<int> broadcast_failed{0};
+// Which threads answered: a slot each, taken in turn (0: not written yet).
 constexpr int max_answers = 4096;
 std::atomic<pid_t> broadcast_answers[max_answers];
 std::atomic<int> broadcast_answering{0};
@@ -55,14 +55,13 @@ void apply_in_this_thread(int)
     int slot = broadcast_answering.fetch_add(1);
     if (slot < max_answers)
         broadcast_answers[slot].store(static_cast<pid_t>(syscall(SYS_gettid)));
-    ++broadcast_done;
     errno = saved;
 }
 
 bool answered(pid_t tid)
 {
-    const int done = std::min(broadcast_done.load(), max_answers);
-    for (int i = 0; i < done; ++i)
+    const int taken = std::min(broadcast_answering.load(), max_answers);
+    for (int i = 0; i < taken; ++i)
         if (broadcast_answers[i].load() == tid)
             return true;
     return false;
@@ -104,7 +103,6 @@ void apply_in_other_threads(cap_t target, std::vector<cap_value_t> unbound)
 {
     broadcast_target = target;
     broadcast_unbound = std::move(unbound);
-    broadcast_done = 0;
     broadcast_failed = 0;
     broadcast_answering = 0;
     for (auto &tid : broadcast_answers) // no answer of an earlier broadcast counts
