@@ -8,6 +8,8 @@
 #include <cstring>
 #include <string_view>
 
+#include "util/byte_words.hpp"
+
 namespace tl {
 
 // A valid sequence at s[i] (its code point and length) or, when invalid, the
@@ -62,7 +64,8 @@ inline Utf8Step utf8_step(std::string_view s, std::size_t i)
 inline bool is_ascii(std::string_view s)
 {
     // The high bits of every byte ORed together: words, the last one
-    // overlapping, instead of a byte loop for the tail.
+    // overlapping, instead of a byte loop for the tail; a short text is one
+    // word (byte_words::short_word).
     const char *p = s.data();
     const std::size_t n = s.size();
     if (n >= 8) {
@@ -72,18 +75,9 @@ inline bool is_ascii(std::string_view s)
             any |= word;
         }
         std::memcpy(&word, p + n - 8, 8);
-        return !((any | word) & 0x8080808080808080ULL);
+        return !((any | word) & byte_words::highs);
     }
-    if (n >= 4) {
-        std::uint32_t a, b;
-        std::memcpy(&a, p, 4);
-        std::memcpy(&b, p + n - 4, 4);
-        return !((a | b) & 0x80808080U);
-    }
-    unsigned any = 0;
-    for (std::size_t i = 0; i < n; ++i)
-        any |= static_cast<unsigned char>(p[i]);
-    return !(any & 0x80);
+    return n == 0 || !(byte_words::short_word(p, n, 0) & byte_words::highs);
 }
 
 inline bool is_valid_utf8(std::string_view s)
