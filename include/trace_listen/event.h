@@ -3,7 +3,7 @@
  * The record the kernel programs push through the ring buffer.  Shared
  * verbatim by bpf/trace_listen.bpf.c and the userspace decoder, so it uses
  * plain __u* types only and has explicit padding: both compilers must agree
- * on every offset (checked by static asserts in user/event_decode.cpp).
+ * on every offset (checked by static asserts in user/pipeline/event_decode.cpp).
  */
 #ifndef TRACE_LISTEN_EVENT_H
 #define TRACE_LISTEN_EVENT_H

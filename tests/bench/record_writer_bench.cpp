@@ -78,10 +78,10 @@ int main(int argc, char **argv)
             port = static_cast<std::uint16_t>(32768 + (r >> 16) % 28000);
         }
         ts += 800 + (r & 0x3ff);
-        e.raw.ts_ns = ts;
-        e.raw.sock.cookie = cookie;
-        e.raw.sock.port = port;
-        e.raw.lifetime_ns = e.kind == tl::EventKind::Close ? 1500 : 0;
+        e.model.ts_ns = ts;
+        e.model.socket.cookie = cookie;
+        e.model.socket.port = port;
+        e.model.lifetime_ns = e.kind == tl::EventKind::Close ? 1500 : 0;
         e.wall_time_ns = boot + static_cast<std::int64_t>(ts);
         e.sequence = static_cast<std::uint64_t>(i + 1);
         writer.write(e);

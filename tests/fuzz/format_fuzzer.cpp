@@ -198,7 +198,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         e.holder_hint = f[8];
         if (raw.sock.pad[0] & 2) {
             tl::SocketHolder h;
-            h.task = raw.task;
+            h.task = tl::TaskModel(raw.task);
             h.process = p;
             e.extra_holders.push_back(h);
         }

@@ -14,9 +14,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
         tl::Policy policy = tl::parse_policy(text, "fuzz.yaml");
         tl::Event event;
         event.kind = tl::EventKind::Listen;
-        event.raw.sock.family = 10; // AF_INET6, ::, dual-stack
-        event.raw.sock.protocol = 6;
-        event.raw.sock.port = 22;
+        const std::uint8_t any[16] = {};
+        tl::set_ip_address(event.model.socket.local, 10, any); // AF_INET6 ::, dual-stack
+        event.model.socket.protocol = 6;
+        event.model.socket.port = 22;
         (void)policy.judge(event);
     } catch (const tl::PolicyError &) {
     }

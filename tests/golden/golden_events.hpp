@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "pipeline/event_decode.hpp"
+#include "snapshot/socket_snapshot.hpp"
 #include "pipeline/notice.hpp"
 
 namespace tl::golden {
@@ -110,25 +111,28 @@ inline std::shared_ptr<ContainerDetails> host_service()
     return c;
 }
 
-// Decoded by the real decoder; time and sequence pinned afterwards.
-inline Event decoded(const tl_event &record, std::size_t index)
+// Decoded by the real decoder (time and sequence are pinned by the caller).
+inline Event decoded(const tl_event &record)
 {
     auto e = decode_event(&record, sizeof record);
     if (!e)
         throw std::runtime_error("golden record does not decode");
-    e->wall_time_ns = base_time_ns + static_cast<std::int64_t>(index) * 1'001'001;
-    e->sequence = index + 1;
     return *e;
 }
 
 inline std::vector<GoldenEvent> golden_events()
 {
     std::vector<GoldenEvent> out;
-    auto add = [&](std::string label, const tl_event &record,
-                   const std::function<void(Event &)> &enrich) {
-        Event e = decoded(record, out.size());
+    // Time and sequence pinned, then what userspace adds.
+    auto add_event = [&](std::string label, Event e, const std::function<void(Event &)> &enrich) {
+        e.wall_time_ns = base_time_ns + static_cast<std::int64_t>(out.size()) * 1'001'001;
+        e.sequence = out.size() + 1;
         enrich(e);
         out.push_back({std::move(label), std::move(e)});
+    };
+    auto add = [&](std::string label, const tl_event &record,
+                   const std::function<void(Event &)> &enrich) {
+        add_event(std::move(label), decoded(record), enrich);
     };
 
     // 1. bind on all interfaces, SO_REUSEADDR, /proc details, host service
@@ -212,12 +216,18 @@ inline std::vector<GoldenEvent> golden_events()
     }
     // 7. an existing listener from the start-up snapshot, shared by workers
     {
-        tl_event r = base_record(TL_EVENT_LISTEN, 80);
-        r.hook = 0; // snapshot
-        r.via = TL_VIA_UNKNOWN;
-        r.sock.backlog = 4096;
-        add("existing", r, [](Event &e) {
-            e.kind = EventKind::Existing;
+        // Built as the snapshot builds it: from sock_diag's answer and /proc.
+        DiagSocket socket;
+        socket.family = AF_INET;
+        socket.protocol = IPPROTO_TCP;
+        socket.state = 10; // TCP_LISTEN
+        socket.port = 80;
+        socket.cookie = 0x1f2e3d4c;
+        socket.backlog = 4096;
+        socket.uid = 33;
+        socket.cgroup_id = 7781;
+        const TaskModel holder(base_record(TL_EVENT_LISTEN, 80).task);
+        add_event("existing", existing_socket_event(socket, 4026531840, &holder), [](Event &e) {
             e.process = nginx_details();
             e.container = host_service();
             SocketHolder worker;

@@ -20,6 +20,7 @@
 
 #include "record/record_reader.hpp"
 #include "record/record_writer.hpp"
+#include "support/event_models.hpp"
 #include "support/sockets.hpp"
 #include "support/tracer_process.hpp"
 #include "support/temp_dir.hpp"
@@ -38,7 +39,7 @@ std::vector<tl::Event> recorded_listens(const std::string &path)
         while (auto entry = reader.next())
             if (auto *e = std::get_if<tl::Event>(&*entry))
                 if (e->kind == tl::EventKind::Listen &&
-                    e->raw.task.pid == static_cast<std::uint32_t>(getpid()))
+                    e->model.task.pid == static_cast<std::uint32_t>(getpid()))
                     found.push_back(*e);
     } catch (const tl::record::RecordFileError &) {
         // not created yet
@@ -317,14 +318,13 @@ TEST_CASE("replay of crafted records shows every good record and reports each ba
     auto event = [](std::uint16_t port) {
         tl::Event e;
         e.kind = tl::EventKind::Listen;
-        e.raw.kind = TL_EVENT_LISTEN;
-        e.raw.ts_ns = 1'000'000'000;
-        e.raw.sock.family = AF_INET;
-        e.raw.sock.protocol = IPPROTO_TCP;
-        e.raw.sock.type = SOCK_STREAM;
-        e.raw.sock.port = port;
-        e.raw.task.pid = 4242;
-        std::strcpy(e.raw.task.comm, "crafted");
+        e.model.ts_ns = 1'000'000'000;
+        e.model.socket.local = tl::test::ip_address("0.0.0.0");
+        e.model.socket.protocol = IPPROTO_TCP;
+        e.model.socket.type = SOCK_STREAM;
+        e.model.socket.port = port;
+        e.model.task.pid = 4242;
+        std::strcpy(e.model.task.comm, "crafted");
         e.wall_time_ns = 1'700'000'000'000'000'000;
         return e;
     };
@@ -334,13 +334,12 @@ TEST_CASE("replay of crafted records shows every good record and reports each ba
         w.write_raw_frame(tl::record::FrameType::Header,
                           R"({"format":"trace-listen-record","version":2,"host":["x"],"kernel":3})");
         tl::Event overflow = event(1001);
-        overflow.raw.ts_ns = 0x7fffffffffffffffULL;
+        overflow.model.ts_ns = 0x7fffffffffffffffULL;
         w.write(overflow);
         w.flush(true); // a block of its own: its damage takes nothing else along
         tl::Event outgoing = event(1002); // connected out, but no peer port
         outgoing.kind = tl::EventKind::StateChange;
-        outgoing.raw.kind = TL_EVENT_STATE;
-        outgoing.raw.flags = TL_EVENT_ACTIVE_OPEN;
+        outgoing.model.socket.outgoing = true;
         w.write(outgoing);
         w.write(event(1003));
     }
@@ -382,10 +381,9 @@ TEST_CASE("replay --follow into a pipe whose reader went away ends")
         w.begin({});
         tl::Event e;
         e.kind = tl::EventKind::Listen;
-        e.raw.kind = TL_EVENT_LISTEN;
-        e.raw.sock.family = AF_INET;
-        e.raw.sock.protocol = IPPROTO_TCP;
-        e.raw.sock.port = 4321;
+        e.model.socket.local = tl::test::ip_address("0.0.0.0");
+        e.model.socket.protocol = IPPROTO_TCP;
+        e.model.socket.port = 4321;
         e.wall_time_ns = 1'700'000'000'000'000'000;
         for (int i = 0; i < 3; ++i)
             w.write(e);

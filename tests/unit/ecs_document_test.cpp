@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/event_models.hpp"
 #include "pipeline/event_decode.hpp"
 #include "support/line_documents.hpp"
 #include "format/table_format.hpp"
@@ -16,14 +17,12 @@ Event listen_on(const char *ip, std::uint16_t port)
 {
     Event e;
     e.kind = EventKind::Listen;
-    e.raw.kind = TL_EVENT_LISTEN;
-    e.raw.sock.family = AF_INET;
-    e.raw.sock.protocol = IPPROTO_TCP;
-    e.raw.sock.type = SOCK_STREAM;
-    e.raw.sock.port = port;
-    REQUIRE(inet_pton(AF_INET, ip, e.raw.sock.addr) == 1);
-    e.raw.task.pid = 42;
-    std::strcpy(e.raw.task.comm, "sshd");
+    e.model.socket.protocol = IPPROTO_TCP;
+    e.model.socket.type = SOCK_STREAM;
+    e.model.socket.port = port;
+    e.model.socket.local = test::ip_address(ip);
+    e.model.task.pid = 42;
+    std::strcpy(e.model.task.comm, "sshd");
     return e;
 }
 } // namespace
@@ -67,8 +66,7 @@ TEST_CASE("an outgoing connection without a known peer still makes a document")
     // threw nlohmann type_error.305 here before.
     Event e = listen_on("10.0.0.1", 40000);
     e.kind = EventKind::StateChange;
-    e.raw.kind = TL_EVENT_STATE;
-    e.raw.flags = TL_EVENT_ACTIVE_OPEN;
+    e.model.socket.outgoing = true;
     nlohmann::json doc;
     REQUIRE_NOTHROW(doc = ecs_document(e));
     CHECK(doc["client"]["port"] == 40000);
@@ -89,18 +87,17 @@ TEST_CASE("a state change says how its process was found and names none it does 
 {
     Event e = listen_on("127.0.0.1", 8080);
     e.kind = EventKind::StateChange;
-    e.raw.kind = TL_EVENT_STATE;
-    e.raw.flags = TL_EVENT_HAS_PEER | TL_EVENT_PASSIVE_OPEN;
+    e.model.socket.accepted = true; // the kernel said it has a peer, but no port: none known
     CHECK(ecs_document(e)["trace_listen"]["attribution"] == "task");
     CHECK(ecs_document(e)["network"]["direction"] == "ingress");
 
-    e.raw.task.flags = TL_TASK_FROM_OWNER | TL_TASK_NO_ARGS;
+    e.model.task.flags = TL_TASK_FROM_OWNER | TL_TASK_NO_ARGS;
     CHECK(ecs_document(e)["trace_listen"]["attribution"] == "owner");
 
     // Softirq, no owner known: the socket's uid, no process at all.
-    e.raw.task = {};
-    e.raw.task.uid = 1000;
-    e.raw.task.flags = TL_TASK_FROM_SOCKET | TL_TASK_NO_ARGS;
+    e.model.task = {};
+    e.model.task.uid = 1000;
+    e.model.task.flags = TL_TASK_FROM_SOCKET | TL_TASK_NO_ARGS;
     auto doc = ecs_document(e);
     CHECK(doc["trace_listen"]["attribution"] == "socket");
     CHECK_FALSE(doc.contains("process"));

@@ -83,16 +83,16 @@ TEST_CASE("OCSF: a drop report is a Base Event with the counts")
 TEST_CASE("OCSF: a connection this host opened has the local end as src_endpoint (the initiator)")
 {
     Event e = siem_event(EventKind::StateChange, 40000);
-    e.raw.kind = TL_EVENT_STATE;
-    e.raw.flags |= TL_EVENT_HAS_PEER | TL_EVENT_ACTIVE_OPEN;
-    e.raw.sock.peer_port = 443;
-    inet_pton(AF_INET, "127.0.0.2", e.raw.sock.peer_addr);
+    e.model.socket.peer_known = e.model.socket.outgoing = true;
+    e.model.socket.peer_port = 443;
+    e.model.socket.peer = test::ip_address("127.0.0.2");
     json out = json::parse(OcsfFormat().event(e));
     CHECK(out["src_endpoint"]["port"] == 40000);
     CHECK(out["dst_endpoint"]["port"] == 443);
     CHECK(out["connection_info"]["direction_id"] == 2);
 
-    e.raw.flags = TL_EVENT_HAS_PEER | TL_EVENT_PASSIVE_OPEN;
+    e.model.socket.outgoing = false;
+    e.model.socket.accepted = true;
     json in = json::parse(OcsfFormat().event(e));
     CHECK(in["dst_endpoint"]["port"] == 40000);
     CHECK(in["src_endpoint"]["port"] == 443);
@@ -115,7 +115,7 @@ TEST_CASE("OCSF: a container is the process's (container profile), never top-lev
 TEST_CASE("OCSF: a socket no process holds has no actor.process")
 {
     Event e = siem_event(EventKind::Existing, 4789);
-    e.raw.task = {};
+    e.model.task = {};
     json doc = json::parse(OcsfFormat().event(e));
     CHECK_FALSE(doc.contains("actor"));
     CHECK(doc["dst_endpoint"]["port"] == 4789);

@@ -57,7 +57,7 @@ expected:
     CHECK(r.findings[1].rule_id == "ssh");
     CHECK_FALSE(r.findings[1].listener.has_value());
     CHECK(r.findings[2].kind == "unexpected");
-    CHECK(r.findings[2].listener->raw.sock.port == 9999);
+    CHECK(r.findings[2].listener->model.socket.port == 9999);
     CHECK(r.findings_by_kind() ==
           std::map<std::string, std::size_t>{{"forbidden", 1}, {"missing", 1}, {"unexpected", 1}});
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "pipeline/event.hpp"
+#include "support/event_models.hpp"
 
 namespace tl::test {
 
@@ -34,22 +35,17 @@ inline Event listener_event(const ListenerSpec &spec)
 {
     Event e;
     e.kind = spec.kind;
-    tl_sock &s = e.raw.sock;
-    if (inet_pton(AF_INET, spec.address.c_str(), s.addr) == 1) {
-        s.family = AF_INET;
-    } else {
-        inet_pton(AF_INET6, spec.address.c_str(), s.addr);
-        s.family = AF_INET6;
-    }
+    SocketModel &s = e.model.socket;
+    s.local = test::ip_address(spec.address);
     s.protocol = spec.protocol == "udp" ? IPPROTO_UDP : IPPROTO_TCP;
     s.type = spec.protocol == "udp" ? SOCK_DGRAM : SOCK_STREAM;
     s.port = spec.port;
-    s.req_port = spec.port;
+    s.requested_port = spec.port;
     s.netns = spec.netns;
     s.cookie = spec.cookie;
     if (spec.v6only)
         s.options |= TL_OPT_V6ONLY;
-    tl_task &t = e.raw.task;
+    TaskModel &t = e.model.task;
     t.pid = t.tid = spec.pid;
     t.uid = spec.uid;
     std::strncpy(t.comm, spec.comm.c_str(), sizeof t.comm - 1);

@@ -112,7 +112,7 @@ TEST_CASE("a reused pid does not lend its /proc details to the old process")
     CgroupPaths cgroups;
     auto task = task_from_proc(getpid(), cgroups);
     REQUIRE(task.has_value());
-    tl_task older = *task;
+    TaskModel older = *task;
     older.start_ns -= 5'000'000'000ULL; // "the process that had this pid before"
     ProcessCache cache(16, 4);
     auto d = cache.details_for(older);
@@ -182,7 +182,7 @@ TEST_CASE("cached enrichment stays bounded over many short processes")
         auto task = task_from_proc(static_cast<std::uint32_t>(child.pid()), cgroups);
         REQUIRE(task.has_value());
         Event e;
-        e.raw.task = *task;
+        e.model.task = *task;
         enricher.enrich(e);
         REQUIRE(e.process);
         from_proc += e.process->source == EnrichmentSource::Proc;
@@ -217,7 +217,7 @@ TEST_CASE("the container cache stays bounded over many cgroups")
         made.push_back(dir);
         struct stat st {};
         REQUIRE(stat(inner.c_str(), &st) == 0);
-        tl_task t{};
+        TaskModel t;
         t.cgroup_id = st.st_ino;
         auto c = cache.details_for(t);
         REQUIRE(c);
@@ -238,7 +238,7 @@ TEST_CASE("the container cache stays bounded over many cgroups")
 TEST_CASE("a cgroup that is already gone is named from the kernel's leaf name")
 {
     ContainerCache cache(4);
-    tl_task t{};
+    TaskModel t;
     t.cgroup_id = 0x7ffffffffff0ULL; // no such cgroup
     std::string leaf = "libpod-" + std::string(64, 'b');
     std::strcpy(t.cgroup_name, leaf.c_str());

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "support/event_models.hpp"
 #include "support/line_documents.hpp"
 #include "pipeline/line_format.hpp"
 #include "record/event_codec.hpp"
@@ -33,18 +35,17 @@ namespace {
 Event sample_event(std::uint32_t pid, std::uint16_t port)
 {
     Event e;
-    e.raw.kind = TL_EVENT_LISTEN;
-    e.raw.hook = TL_HOOK_SYSCALL_TP;
-    e.raw.ts_ns = 123456789;
-    e.raw.sock.family = 2;
-    e.raw.sock.protocol = 6;
-    e.raw.sock.port = port;
-    e.raw.sock.cookie = 0xabcdef;
-    e.raw.task.pid = pid;
-    e.raw.task.ppid = 1;
-    std::strcpy(e.raw.task.comm, "srv");
-    std::memcpy(e.raw.task.args, "srv\0--port\0\xff\xfe", 14);
-    e.raw.task.args_len = 14;
+    e.model.hook_id = TL_HOOK_SYSCALL_TP;
+    e.model.ts_ns = 123456789;
+    e.model.socket.local = test::ip_address("0.0.0.0");
+    e.model.socket.protocol = 6;
+    e.model.socket.port = port;
+    e.model.socket.cookie = 0xabcdef;
+    e.model.task.pid = pid;
+    e.model.task.ppid = 1;
+    std::strcpy(e.model.task.comm, "srv");
+    std::memcpy(e.model.task.args, "srv\0--port\0\xff\xfe", 14);
+    e.model.task.args_len = 14;
     e.kind = EventKind::Listen;
     e.wall_time_ns = 1'700'000'000'123'456'789;
     e.sequence = pid;
@@ -155,7 +156,6 @@ TEST_CASE("record file round trip keeps every field - plain and compressed")
         std::string path = (dir.path / (compress ? "z.tlr" : "p.tlr")).string();
         Event holder_event = sample_event(4, 8004);
         holder_event.kind = EventKind::Existing;
-        holder_event.raw.kind = 0;
         SocketHolder h;
         h.task.pid = 77;
         std::strcpy(h.task.comm, "worker");
@@ -189,7 +189,7 @@ TEST_CASE("record file round trip keeps every field - plain and compressed")
         CHECK_FALSE(h0.fields["kernel"]["release"].get<std::string>().empty());
         auto &e = std::get<Event>(entries[2]);
         Event want = sample_event(2, 8002);
-        CHECK(std::memcmp(&e.raw, &want.raw, sizeof want.raw) == 0);
+        CHECK(test::model_facts(e.model) == test::model_facts(want.model));
         CHECK(e.kind == EventKind::Listen);
         CHECK(e.wall_time_ns == want.wall_time_ns);
         CHECK(e.sequence == 2);
@@ -206,7 +206,7 @@ TEST_CASE("record file round trip keeps every field - plain and compressed")
         CHECK(e.holder_hint == "held by pid 7");
         auto &x = std::get<Event>(entries[4]);
         CHECK(x.kind == EventKind::Existing);
-        CHECK(std::memcmp(&x.raw, &holder_event.raw, sizeof x.raw) == 0);
+        CHECK(test::model_facts(x.model) == test::model_facts(holder_event.model));
         REQUIRE(x.extra_holders.size() == 1);
         CHECK(x.extra_holders[0].task.pid == 77);
         CHECK(std::string(x.extra_holders[0].task.comm) == "worker");
@@ -232,9 +232,9 @@ TEST_CASE("stale bytes after a string's end are not recorded")
     std::string path = (dir.path / "stale.tlr").string();
     Event e = sample_event(1, 80);
     // What a reused ring-buffer slot may hold after a shorter name's NUL.
-    std::memcpy(e.raw.task.comm + 4, "STALEBYTES", 10);
-    std::memcpy(e.raw.task.args + 14, "OLDARGUMENTS", 12);
-    std::memcpy(e.raw.sock.addr + 4, "\x01\x02\x03\x04", 4); // IPv4: 4 bytes are the address
+    std::memcpy(e.model.task.comm + 4, "STALEBYTES", 10);
+    std::memcpy(e.model.task.args + 14, "OLDARGUMENTS", 12);
+    std::memcpy(e.model.socket.local.bytes + 4, "\x01\x02\x03\x04", 4); // IPv4: 4 bytes are the address
     {
         RecordWriter w({path, 0, 1, false});
         w.write(e);
@@ -246,10 +246,10 @@ TEST_CASE("stale bytes after a string's end are not recorded")
     auto entries = read_all(path, damage);
     REQUIRE(count_events(entries) == 1);
     const Event &back = std::get<Event>(entries[1]);
-    CHECK(std::string(back.raw.task.comm) == "srv");
-    CHECK(back.raw.task.comm[4] == 0);
-    CHECK(back.raw.sock.addr[4] == 0);
-    CHECK(back.raw.task.args_len == 14);
+    CHECK(std::string(back.model.task.comm) == "srv");
+    CHECK(back.model.task.comm[4] == 0);
+    CHECK(back.model.socket.local.bytes[4] == 0);
+    CHECK(back.model.task.args_len == 14);
 }
 
 TEST_CASE("process details are written once per file and referenced afterwards")
@@ -333,7 +333,7 @@ TEST_CASE("definition tables start again when full - every event keeps its own p
     while (auto entry = reader.next())
         if (auto *e = std::get_if<Event>(&*entry)) {
             REQUIRE(e->process);
-            REQUIRE(e->process->entity_id == "entity-" + std::to_string(e->raw.task.pid));
+            REQUIRE(e->process->entity_id == "entity-" + std::to_string(e->model.task.pid));
             ++seen;
         }
     reader.finish();
@@ -665,12 +665,11 @@ TEST_CASE("replay time bounds parse RFC 3339 and Unix seconds")
 
 TEST_CASE("a snapshot event (no kernel kind) replays as socket-existing")
 {
-    // The start-up snapshot's events have raw.kind 0: "unknown kind 0" before.
+    // The start-up snapshot's events have no kernel kind (0): "unknown kind 0" before.
     TempDir dir;
     std::string path = (dir.path / "snap").string();
     Event existing = sample_event(7, 22);
     existing.kind = EventKind::Existing;
-    existing.raw.kind = 0;
     {
         RecordWriter w({path, 0, 1, false});
         w.begin({});
@@ -684,7 +683,7 @@ TEST_CASE("a snapshot event (no kernel kind) replays as socket-existing")
     REQUIRE(count_events(entries) == 1);
     const Event &e = std::get<Event>(entries[1]);
     CHECK(e.kind == EventKind::Existing);
-    CHECK(e.raw.sock.port == 22);
+    CHECK(e.model.socket.port == 22);
     CHECK(e.wall_time_ns == existing.wall_time_ns);
 }
 
@@ -693,7 +692,7 @@ TEST_CASE("crafted records with valid checksums are damage - the rest is still r
     TempDir dir;
     std::string path = (dir.path / "crafted").string();
     Event far_future = sample_event(3, 3);
-    far_future.raw.ts_ns = 0x7fffffffffffffffULL; // overflowed a signed addition (UB)
+    far_future.model.ts_ns = 0x7fffffffffffffffULL; // overflowed a signed addition (UB)
     {
         RecordWriter w({path, 0, 1, false});
         w.begin({});
@@ -807,9 +806,39 @@ TEST_CASE("every record fuzzer seed reads - and what it yields every format can 
             REQUIRE(count_events(entries) >= 2);
             const Event &outgoing = std::get<Event>(entries[1]);
             CHECK(outgoing.kind == EventKind::StateChange);
-            CHECK(outgoing.raw.sock.port == 8080);
-            CHECK(outgoing.raw.sock.peer_port == 0);
+            CHECK(outgoing.model.socket.port == 8080);
+            CHECK(outgoing.model.socket.peer_port == 0);
         }
     }
     CHECK(crafted == 3);
+}
+
+TEST_CASE("a recorded event whose kind and kernel kind disagree is damage - not a guess")
+{
+    Event e;
+    e.kind = EventKind::Listen;
+    e.model.ts_ns = 1'000'000'000;
+    e.model.socket.local = test::ip_address("127.0.0.1");
+    e.model.socket.protocol = IPPROTO_TCP;
+    e.model.socket.port = 8080;
+    e.model.task.pid = 7;
+    BlockEncoder encoder;
+    encoder.add(e);
+    std::string payload = encoder.payload();
+    // generation 0, then the event: tag 1, kind 1 (listen).
+    REQUIRE(payload.substr(0, 3) == std::string("\x00\x01\x01", 3));
+
+    std::vector<RecordEntry> out;
+    std::vector<std::string> problems;
+    BlockDecoder decoder;
+    CHECK(decoder.decode(payload, out, problems).empty());
+    REQUIRE(out.size() == 1);
+    CHECK(std::get<Event>(out[0]).kind == EventKind::Listen);
+    CHECK(std::get<Event>(out[0]).model.socket.local.text() == "127.0.0.1");
+
+    payload[2] = 0; // says bind; the kernel kind still says listen
+    out.clear();
+    std::string error = BlockDecoder().decode(payload, out, problems);
+    CHECK_THAT(error, Catch::Contains("kernel kind 2 does not go with event kind 0"));
+    CHECK(out.empty());
 }

@@ -19,10 +19,10 @@ namespace {
 
 Event with_args(Event e, std::string_view args)
 {
-    std::memcpy(e.raw.task.args, args.data(), args.size());
-    e.raw.task.args_len = static_cast<__u16>(args.size());
-    e.raw.task.flags = 0;
-    decode_model(e);
+    std::memcpy(e.model.task.args, args.data(), args.size());
+    e.model.task.args_len = static_cast<__u16>(args.size());
+    e.model.task.flags = 0;
+    complete_model(e.model);
     return e;
 }
 
@@ -46,8 +46,8 @@ TEST_CASE("events whose captured texts differ in one byte each carry their own")
     Event a = with_args(test::siem_event(EventKind::Listen, 80, "server"), std::string_view("srv\0-a", 6));
     Event b = with_args(test::siem_event(EventKind::Listen, 80, "server"), std::string_view("srv\0-b", 6));
     Event c = with_args(test::siem_event(EventKind::Listen, 80, "servex"), std::string_view("srv\0-b", 6));
-    std::strcpy(c.raw.task.cgroup_name, "other.scope");
-    decode_model(c);
+    std::strcpy(c.model.task.cgroup_name, "other.scope");
+    complete_model(c.model);
     for (int round = 0; round < 2; ++round) {
         auto da = ecs_document(a), db = ecs_document(b), dc = ecs_document(c);
         CHECK(da["process"]["args"] == nlohmann::json::array({"srv", "-a"}));

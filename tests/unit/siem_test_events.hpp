@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "support/event_models.hpp"
 #include "pipeline/event.hpp"
 
 namespace tl::test {
@@ -19,19 +20,16 @@ inline Event siem_event(EventKind kind, std::uint16_t port, const std::string &c
 {
     Event e;
     e.kind = kind;
-    e.raw.kind = kind == EventKind::Bind ? TL_EVENT_BIND : kind == EventKind::Close ? TL_EVENT_CLOSE
-                                                                                     : TL_EVENT_LISTEN;
-    e.raw.error = error;
+    e.model.error = error;
     e.wall_time_ns = 1'700'000'000'123'456'789;
     e.sequence = 7;
-    tl_sock &s = e.raw.sock;
-    s.family = AF_INET;
-    inet_pton(AF_INET, "127.0.0.1", s.addr);
+    SocketModel &s = e.model.socket;
+    s.local = ip_address("127.0.0.1");
     s.protocol = IPPROTO_TCP;
     s.type = SOCK_STREAM;
     s.port = port;
-    s.req_port = port;
-    tl_task &t = e.raw.task;
+    s.requested_port = port;
+    TaskModel &t = e.model.task;
     t.pid = t.tid = 4242;
     t.ppid = 1;
     std::memcpy(t.comm, comm.data(), std::min(comm.size(), sizeof t.comm - 1));

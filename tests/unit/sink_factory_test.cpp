@@ -47,7 +47,7 @@ public:
 
 class TextEncoder final : public Encoder {
 public:
-    std::string encode(const Event &e) const override { return std::to_string(e.raw.sock.port); }
+    std::string encode(const Event &e) const override { return std::to_string(e.model.socket.port); }
     std::string encode(const DropReport &) const override { return "drops"; }
     std::string encode(const ChainHeadNotice &n) const override { return "head " + n.head; }
 };

@@ -4,19 +4,15 @@
 #include <catch2/catch.hpp>
 
 #include "pipeline/socket_facts.hpp"
+#include "support/event_models.hpp"
 
 using namespace tl;
 
 namespace {
-tl_sock sock_at(const char *ip)
+SocketModel sock_at(const char *ip)
 {
-    tl_sock s{};
-    if (inet_pton(AF_INET6, ip, s.addr) == 1)
-        s.family = AF_INET6;
-    else {
-        REQUIRE(inet_pton(AF_INET, ip, s.addr) == 1);
-        s.family = AF_INET;
-    }
+    SocketModel s;
+    s.local = test::ip_address(ip);
     return s;
 }
 } // namespace
@@ -24,8 +20,8 @@ tl_sock sock_at(const char *ip)
 TEST_CASE("exposure classes addresses as a user would")
 {
     auto exposure = [](const char *ip) {
-        tl_sock s = sock_at(ip);
-        return std::string(exposure_name(exposure_of(s.family, s.addr)));
+        SocketModel s = sock_at(ip);
+        return std::string(exposure_name(exposure_of(s.local.family, s.local.bytes)));
     };
     CHECK(exposure("127.0.0.1") == "loopback");
     CHECK(exposure("127.45.1.9") == "loopback");
@@ -40,7 +36,7 @@ TEST_CASE("exposure classes addresses as a user would")
 
 TEST_CASE("an IPv6 wildcard socket is dual-stack unless IPV6_V6ONLY is set")
 {
-    tl_sock s = sock_at("::");
+    SocketModel s = sock_at("::");
     CHECK(is_dual_stack(s));
     s.options = TL_OPT_V6ONLY;
     CHECK_FALSE(is_dual_stack(s));
@@ -50,8 +46,9 @@ TEST_CASE("an IPv6 wildcard socket is dual-stack unless IPV6_V6ONLY is set")
 
 TEST_CASE("addresses - options - states and errors have their usual names")
 {
-    tl_sock s = sock_at("2001:db8::7");
-    CHECK(address_text(s.family, s.addr) == "2001:db8::7");
+    SocketModel s = sock_at("2001:db8::7");
+    CHECK(address_text(s.local.family, s.local.bytes) == "2001:db8::7");
+    CHECK(s.local.text() == "2001:db8::7");
     CHECK(option_names(TL_OPT_REUSEADDR | TL_OPT_FREEBIND) ==
           std::vector<std::string>{"SO_REUSEADDR", "IP_FREEBIND"});
     CHECK(tcp_state_name(10) == "LISTEN");

@@ -24,9 +24,9 @@ Event existing(int protocol)
 {
     Event e = siem_event(EventKind::Listen, 5353);
     e.kind = EventKind::Existing;
-    e.raw.sock.protocol = static_cast<__u16>(protocol);
-    e.raw.sock.type = protocol == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
-    e.raw.sock.backlog = 0;
+    e.model.socket.protocol = static_cast<__u16>(protocol);
+    e.model.socket.type = protocol == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM;
+    e.model.socket.backlog = 0;
     return e;
 }
 
@@ -50,7 +50,7 @@ std::size_t cells_before(const std::string &line, const std::string &column)
 TEST_CASE("a socket without a process has no process fields in ECS nor actor.process in OCSF")
 {
     Event e = existing(IPPROTO_TCP);
-    e.raw.task = {};
+    e.model.task = {};
     nlohmann::json ecs = ecs_document(e);
     INFO(ecs.dump());
     CHECK_FALSE(ecs.contains("process"));
@@ -78,7 +78,7 @@ TEST_CASE("UDP sockets show no backlog - TCP listeners do")
     CHECK_FALSE(nlohmann::json::parse(OcsfFormat().event(udp))["unmapped"]["trace_listen"].contains("backlog"));
 
     Event tcp = existing(IPPROTO_TCP);
-    tcp.raw.sock.backlog = 128;
+    tcp.model.socket.backlog = 128;
     CHECK(table_detail(tcp).find("backlog=128") != std::string::npos);
     CHECK(ecs_document(tcp)["trace_listen"]["backlog"] == 128);
 }
@@ -86,13 +86,13 @@ TEST_CASE("UDP sockets show no backlog - TCP listeners do")
 TEST_CASE("the table shows the socket cookie as ss -e does: sk:HEX")
 {
     Event e = existing(IPPROTO_TCP);
-    e.raw.sock.cookie = 0x1f2e;
+    e.model.socket.cookie = 0x1f2e;
     CHECK(table_detail(e).find("sk:1f2e") != std::string::npos);
     CHECK(ecs_document(e)["trace_listen"]["socket_cookie"] == 0x1f2e);
     // All 64 bits, no leading zeros (as ss prints it).
-    e.raw.sock.cookie = 0xfedcba9876543210ULL;
+    e.model.socket.cookie = 0xfedcba9876543210ULL;
     CHECK(table_detail(e).find("sk:fedcba9876543210") != std::string::npos);
-    e.raw.sock.cookie = 0x0100;
+    e.model.socket.cookie = 0x0100;
     CHECK(table_detail(e).find("sk:100") != std::string::npos);
     CHECK(table_detail(e).find("sk:0") == std::string::npos);
 }
@@ -146,7 +146,7 @@ TEST_CASE("table: the header names the time zone - dates when asked - colours on
     tzset();
 
     Event exposed = siem_event(EventKind::Listen, 8080);
-    std::memset(exposed.raw.sock.addr, 0, sizeof exposed.raw.sock.addr); // 0.0.0.0
+    exposed.model.socket.local = test::ip_address("0.0.0.0");
     Event failed = siem_event(EventKind::Bind, 8080, "server", 98);
     TableFormat plain, colored(TableStyle{.color = true, .dates = false});
     CHECK(plain.event(exposed).find('\x1b') == std::string::npos);

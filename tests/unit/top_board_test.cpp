@@ -38,8 +38,8 @@ Event close_of(Event listen, std::int64_t wall_ns, std::uint64_t lifetime_ns)
 {
     listen.kind = EventKind::Close;
     listen.wall_time_ns = wall_ns;
-    listen.raw.lifetime_ns = lifetime_ns;
-    listen.raw.flags |= TL_EVENT_LIFETIME_KNOWN;
+    listen.model.lifetime_ns = lifetime_ns;
+    listen.model.lifetime_known = true;
     return listen;
 }
 
@@ -95,7 +95,7 @@ TEST_CASE("top board: a close without a lifetime from the kernel is timed from i
     Event listen = listen_on(9001, 6);
     board.apply(listen);
     Event close = close_of(listen, 102 * second, 0);
-    close.raw.flags = 0;
+    close.model.lifetime_known = false;
     board.apply(close);
     BoardView v = board.snapshot();
     REQUIRE(v.past.size() == 1);
@@ -118,7 +118,7 @@ TEST_CASE("top board: a failed bind goes to came and went with its error and who
     ListenerBoard board;
     Event bind = listen_on(80, 9);
     bind.kind = EventKind::Bind;
-    bind.raw.error = EADDRINUSE;
+    bind.model.error = EADDRINUSE;
     bind.holder_hint = "pid 12 (nginx\x1b[2J)";
     board.apply(bind);
     BoardView v = board.snapshot();

@@ -307,12 +307,12 @@ TEST_CASE("top view: came and went shows lifetimes - short-lived marked - and fa
     board.apply(e);
     e.kind = EventKind::Close;
     e.wall_time_ns += 50'000'000;
-    e.raw.lifetime_ns = 50'000'000;
-    e.raw.flags |= TL_EVENT_LIFETIME_KNOWN;
+    e.model.lifetime_ns = 50'000'000;
+    e.model.lifetime_known = true;
     board.apply(e);
     Event failed = listener(80, 2, "second");
     failed.kind = EventKind::Bind;
-    failed.raw.error = EADDRINUSE;
+    failed.model.error = EADDRINUSE;
     failed.holder_hint = "pid 1 (nginx)";
     board.apply(failed);
     TopView view;

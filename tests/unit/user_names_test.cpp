@@ -97,7 +97,7 @@ TEST_CASE("a user database that does not answer does not hold the event - a late
 {
     StuckDatabase db;
     ProcessCache processes(64, 0, db.source(), {std::chrono::milliseconds(2)});
-    tl_task task{};
+    TaskModel task;
     task.pid = static_cast<__u32>(getpid());
     task.uid = 4049001;
     task.gid = 4049002;

@@ -18,7 +18,7 @@ namespace {
 Event made_via(std::uint8_t via)
 {
     Event e = siem_event(EventKind::Listen, 8080);
-    e.raw.via = via;
+    e.model.via_id = via;
     return e;
 }
 

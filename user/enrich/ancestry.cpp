@@ -5,7 +5,7 @@
 
 namespace tl {
 
-std::vector<Ancestor> ancestors_of(const tl_task &task, unsigned depth)
+std::vector<Ancestor> ancestors_of(const TaskModel &task, unsigned depth)
 {
     std::vector<Ancestor> chain;
     if (depth == 0 || task.ppid == 0)

@@ -12,6 +12,6 @@ namespace tl {
 // At most `depth` ancestors.  The parent is always there when the kernel saw
 // one; its executable only while it is alive (same start time).  The walk
 // stops at the first ancestor /proc no longer has.
-std::vector<Ancestor> ancestors_of(const tl_task &task, unsigned depth);
+std::vector<Ancestor> ancestors_of(const TaskModel &task, unsigned depth);
 
 } // namespace tl

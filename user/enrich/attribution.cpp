@@ -30,7 +30,7 @@ AttributionEnricher::AttributionEnricher(const AttributionOptions &options)
 
 void AttributionEnricher::enrich(Event &event)
 {
-    const tl_task &task = event.raw.task;
+    const TaskModel &task = event.model.task;
     if (!event.process)
         event.process = processes_.details_for(task);
     if (!event.container)

@@ -19,7 +19,7 @@ std::shared_ptr<const ContainerDetails> shared_details(ContainerDetails details)
 
 ContainerCache::ContainerCache(std::size_t capacity) : cache_(capacity), by_process_(capacity) {}
 
-std::shared_ptr<const ContainerDetails> ContainerCache::from_v1(const tl_task &task) const
+std::shared_ptr<const ContainerDetails> ContainerCache::from_v1(const TaskModel &task) const
 {
     // Only while the same process lives: a reused pid is someone else.
     auto st = read_proc_stat(task.pid);
@@ -31,7 +31,7 @@ std::shared_ptr<const ContainerDetails> ContainerCache::from_v1(const tl_task &t
     return shared_details(container_from_cgroup_path(path));
 }
 
-std::shared_ptr<const ContainerDetails> ContainerCache::details_for(const tl_task &task)
+std::shared_ptr<const ContainerDetails> ContainerCache::details_for(const TaskModel &task)
 {
     // No v2 cgroup of its own (v1-only host, or the v2 root): every process
     // shares the id, so it cannot be a cache key; ask /proc for v1 paths.

@@ -20,14 +20,14 @@ public:
 
     // nullptr only when nothing at all is known (no cgroup id, no leaf name,
     // process gone).
-    std::shared_ptr<const ContainerDetails> details_for(const tl_task &task);
+    std::shared_ptr<const ContainerDetails> details_for(const TaskModel &task);
 
     std::size_t size() const { return cache_.size() + by_process_.size(); }
     std::size_t capacity() const { return cache_.capacity() + by_process_.capacity(); }
     const CgroupPaths &paths() const { return paths_; }
 
 private:
-    std::shared_ptr<const ContainerDetails> from_v1(const tl_task &task) const;
+    std::shared_ptr<const ContainerDetails> from_v1(const TaskModel &task) const;
 
     CgroupPaths paths_;
     LruCache<std::uint64_t, std::shared_ptr<const ContainerDetails>> cache_;

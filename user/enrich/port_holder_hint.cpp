@@ -13,7 +13,7 @@ namespace tl {
 
 namespace {
 
-std::string describe(const PortHolder &h, const tl_task *task,
+std::string describe(const PortHolder &h, const TaskModel *task,
                      const std::shared_ptr<const ContainerDetails> &container)
 {
     std::string text = h.pid ? fmt::format("pid {}", h.pid) : std::string("a socket no process holds now (closing, or its process exited)");
@@ -64,21 +64,21 @@ PortHolderHint::PortHolderHint(ContainerCache &containers, Lookup lookup,
 
 void PortHolderHint::annotate(Event &event)
 {
-    const tl_sock &s = event.raw.sock;
-    if (event.kind != EventKind::Bind || event.raw.error != EADDRINUSE || !s.req_port ||
+    const SocketModel &s = model_of(event).socket;
+    if (event.kind != EventKind::Bind || event.model.error != EADDRINUSE || !s.requested_port ||
         !event.holder_hint.empty())
         return;
-    PortQuery q{s.netns, event.raw.task.pid, static_cast<std::uint8_t>(s.protocol), s.req_port};
+    PortQuery q{s.netns, event.model.task.pid, static_cast<std::uint8_t>(s.protocol), s.requested_port};
     auto answer = lookups_.get(q);
     if (!answer || answer->holders.empty())
         return; // not in time (counted): a later failed bind on the port gets it
     const PortHolder &h = answer->holders.front();
-    const tl_task *task = answer->first_task ? &*answer->first_task : nullptr;
+    const TaskModel *task = answer->first_task ? &*answer->first_task : nullptr;
     std::shared_ptr<const ContainerDetails> container;
     if (task) {
         container = containers_.details_for(*task);
     } else if (h.cgroup_id) {
-        tl_task by_cgroup{};
+        TaskModel by_cgroup;
         by_cgroup.cgroup_id = h.cgroup_id;
         container = containers_.details_for(by_cgroup);
     }

@@ -16,7 +16,7 @@ namespace tl {
 // What the worker found for a port: its holders, and the first one's task.
 struct PortHolderAnswer {
     std::vector<PortHolder> holders;
-    std::optional<tl_task> first_task;
+    std::optional<TaskModel> first_task;
 };
 
 struct PortQueryHash {

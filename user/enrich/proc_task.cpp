@@ -39,12 +39,12 @@ std::string v2_path(const std::string &proc_cgroup)
 
 } // namespace
 
-std::optional<tl_task> task_from_proc(std::uint32_t pid, const CgroupPaths &cgroups)
+std::optional<TaskModel> task_from_proc(std::uint32_t pid, const CgroupPaths &cgroups)
 {
     auto st = read_proc_stat(pid);
     if (!st)
         return std::nullopt;
-    tl_task t{};
+    TaskModel t;
     t.pid = pid;
     t.tid = pid;
     t.ppid = st->ppid;

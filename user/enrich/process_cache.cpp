@@ -14,7 +14,7 @@ namespace {
 // executable belongs to the event's program only if it has that name: a
 // process that exec'd after the event has the same (pid, start) but another
 // program, and its /proc details would be wrong for the event.
-bool same_program(const std::string &proc_exe, const tl_task &task)
+bool same_program(const std::string &proc_exe, const TaskModel &task)
 {
     std::string_view kernel_exe = c_field(task.exe, sizeof task.exe);
     if (kernel_exe.empty() || proc_exe.empty())
@@ -37,7 +37,7 @@ ProcessCache::ProcessCache(std::size_t capacity, unsigned ancestor_depth,
         names_.prefetch(0, 0);
 }
 
-std::shared_ptr<const ProcessDetails> ProcessCache::details_for(const tl_task &task)
+std::shared_ptr<const ProcessDetails> ProcessCache::details_for(const TaskModel &task)
 {
     if (task.pid == 0)
         return nullptr;
@@ -53,7 +53,7 @@ std::shared_ptr<const ProcessDetails> ProcessCache::details_for(const tl_task &t
 }
 
 std::shared_ptr<const ProcessDetails> ProcessCache::with_late_names(
-    const ProcessKey &key, const tl_task &task, std::shared_ptr<const ProcessDetails> d)
+    const ProcessKey &key, const TaskModel &task, std::shared_ptr<const ProcessDetails> d)
 {
     auto user = names_.user(task.uid);
     auto group = names_.group(task.gid);
@@ -71,7 +71,7 @@ std::shared_ptr<const ProcessDetails> ProcessCache::with_late_names(
     return copy;
 }
 
-std::shared_ptr<const ProcessDetails> ProcessCache::build(const tl_task &task)
+std::shared_ptr<const ProcessDetails> ProcessCache::build(const TaskModel &task)
 {
     auto d = std::make_shared<ProcessDetails>();
     std::uint64_t start_ticks = monotonic_ns_to_boot_ticks(task.start_ns);

@@ -37,7 +37,7 @@ public:
     // Never blocks on the process: when /proc no longer has it (or has a
     // different process under that pid) the details come from the kernel
     // record alone and say so (source Kernel).  nullptr for pid 0.
-    std::shared_ptr<const ProcessDetails> details_for(const tl_task &task);
+    std::shared_ptr<const ProcessDetails> details_for(const TaskModel &task);
 
     std::size_t size() const { return cache_.size(); }
     std::size_t capacity() const { return cache_.capacity(); }
@@ -48,9 +48,9 @@ public:
     std::uint64_t names_timed_out() const { return names_.timed_out(); }
 
 private:
-    std::shared_ptr<const ProcessDetails> build(const tl_task &task);
+    std::shared_ptr<const ProcessDetails> build(const TaskModel &task);
     // Details cached before their names came: the names now, if they came.
-    std::shared_ptr<const ProcessDetails> with_late_names(const ProcessKey &key, const tl_task &task,
+    std::shared_ptr<const ProcessDetails> with_late_names(const ProcessKey &key, const TaskModel &task,
                                                           std::shared_ptr<const ProcessDetails> d);
 
     LruCache<ProcessKey, std::shared_ptr<const ProcessDetails>, ProcessKeyHash> cache_;

@@ -79,7 +79,7 @@ void write_ecs_event(std::string &out, const Event &e)
 {
     const EventModel &m = model_of(e);
     const SocketModel &s = m.socket;
-    const tl_task &t = e.raw.task;
+    const TaskModel &t = m.task;
     const ProcessDetails *p = e.process.get();
     const ContainerDetails *c = e.container.get();
     const ReporterJson &reporter = reporter_json();
@@ -105,19 +105,19 @@ void write_ecs_event(std::string &out, const Event &e)
                                      !p->ancestors.front().executable.empty()
                                  ? &p->ancestors.front()
                                  : nullptr;
-    if (e.raw.error && !e.holder_hint.empty())
+    if (e.model.error && !e.holder_hint.empty())
         check_text(raw, "error.message_base64", e.holder_hint);
     if (with_process) {
         if (p && !p->group_name.empty())
             check_text(raw, "group.name_base64", p->group_name, p->valid.checked, p->valid.group_name);
-        if (m.task.comm_invalid)
+        if (m.task.checks.comm_invalid)
             raw.add("process.name_base64", comm);
-        if (t.ppid && m.task.parent_comm_invalid)
+        if (t.ppid && m.task.checks.parent_comm_invalid)
             raw.add("process.parent.name_base64", parent_comm);
         if (!exe.empty()) {
             if (exe_from_proc)
                 check_text(raw, "process.executable_base64", exe, p->valid.checked, p->valid.executable);
-            else if (m.task.exe_invalid)
+            else if (m.task.checks.exe_invalid)
                 raw.add("process.executable_base64", exe);
         }
         if (!args.empty() && args.any_invalid()) {
@@ -157,14 +157,14 @@ void write_ecs_event(std::string &out, const Event &e)
     if (has_server)
         endpoint(w, "destination", server_ip, server_port);
     w.fragment("ecs", R"({"version":"8.11.0"})");
-    if (e.raw.error) {
+    if (e.model.error) {
         w.object("error");
-        w.plain_text("code", errno_name(e.raw.error));
+        w.plain_text("code", errno_name(e.model.error));
         if (!e.holder_hint.empty())
             w.text("message", e.holder_hint);
         w.end_object();
     }
-    const EventMembers &event_members = event_members_of(e.kind, e.raw.error != 0);
+    const EventMembers &event_members = event_members_of(e.kind, e.model.error != 0);
     w.members(event_members.head); // opens "event"
     w.number("sequence", e.sequence);
     w.members(event_members.type);
@@ -180,11 +180,11 @@ void write_ecs_event(std::string &out, const Event &e)
     w.object("network");
     if (s.outgoing || s.accepted)
         w.plain_text("direction", s.outgoing ? "egress" : "ingress");
-    if (e.raw.sock.protocol) {
-        w.quoted_decimal("iana_number", e.raw.sock.protocol);
+    if (s.protocol) {
+        w.quoted_decimal("iana_number", s.protocol);
     }
     w.plain_text("transport", s.transport);
-    w.plain_text("type", s.family);
+    w.plain_text("type", s.family_name);
     w.end_object();
     if (c && !c->pod_uid.empty()) {
         w.object("orchestrator");

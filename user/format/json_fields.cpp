@@ -20,7 +20,7 @@ namespace tl {
 namespace {
 
 // The capture without its trailing NULs.
-std::string_view captured_args(const tl_task &t)
+std::string_view captured_args(const TaskModel &t)
 {
     std::string_view args = task_args(t);
     while (!args.empty() && args.back() == '\0')
@@ -42,11 +42,11 @@ ArgList::ArgList(const Event &event)
             invalid_ = invalid_ || !is_valid_utf8(a);
         return;
     }
-    captured_ = captured_args(event.raw.task);
-    invalid_ = model_of(event).task.args_invalid;
+    captured_ = captured_args(event.model.task);
+    invalid_ = model_of(event).task.checks.args_invalid;
 }
 
-ArgList::ArgList(const tl_task &task) : captured_(captured_args(task))
+ArgList::ArgList(const TaskModel &task) : captured_(captured_args(task))
 {
     invalid_ = !is_valid_utf8(captured_);
 }
@@ -55,7 +55,7 @@ bool ArgList::any(const Event &event)
 {
     if (event.process && !event.process->args.empty())
         return true;
-    return !captured_args(event.raw.task).empty();
+    return !captured_args(event.model.task).empty();
 }
 
 std::string ArgList::joined() const
@@ -270,7 +270,7 @@ ReporterJson make_reporter_json()
 
 bool no_process(const Event &e)
 {
-    return !has_process(e) || (e.raw.task.flags & TL_TASK_FROM_SOCKET);
+    return !has_process(e) || (e.model.task.flags & TL_TASK_FROM_SOCKET);
 }
 
 } // namespace
@@ -292,7 +292,7 @@ const ProcessJson &process_json(const std::shared_ptr<const ProcessDetails> &pro
     return entry.json;
 }
 
-const TaskJson &task_json(const tl_task &task)
+const TaskJson &task_json(const TaskModel &task)
 {
     // The key is every byte of those texts (names and captured arguments).
     const std::string_view key = task_texts(task);
@@ -320,9 +320,9 @@ const ReporterJson &reporter_json()
 void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOriginals *raw)
 {
     const bool ecs = schema == ExtensionFor::Ecs;
-    const SocketModel &s = model_of(e).socket;
-    const tl_task &t = e.raw.task;
-    const tl_sock &ks = e.raw.sock;
+    const EventModel &m = model_of(e);
+    const SocketModel &s = m.socket;
+    const TaskModel &t = m.task;
     const ProcessDetails *p = e.process.get();
     const ContainerDetails *c = e.container.get();
     // ECS: no process fields for a socket without a process, or when the
@@ -344,16 +344,16 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
         w.end_object();
     }
     if (has_backlog(e))
-        w.number("backlog", ks.backlog);
-    if (ecs && ks.bound_dev_if)
-        w.number("bound_device", ks.bound_dev_if);
+        w.number("backlog", s.backlog);
+    if (ecs && s.bound_dev_if)
+        w.number("bound_device", s.bound_dev_if);
     if (!ecs || with_process || (t.flags & TL_TASK_FROM_SOCKET))
         w.number("cgroup_id", t.cgroup_id);
     if (ecs && with_process) {
         std::string_view leaf = c_field(t.cgroup_name, sizeof t.cgroup_name);
         if (!leaf.empty()) {
             w.fragment("cgroup_name", task_json(t).cgroup_name);
-            if (model_of(e).task.cgroup_name_invalid && raw)
+            if (t.checks.cgroup_name_invalid && raw)
                 raw->add("trace_listen.cgroup_name_base64", leaf);
         }
     }
@@ -363,7 +363,7 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
     if (ecs && with_process)
         w.plain_text("enrichment", p && p->source == EnrichmentSource::Proc ? "proc" : "kernel");
     w.plain_text("exposure", exposure_name(s.exposure));
-    w.plain_text("hook", s.hook);
+    w.plain_text("hook", m.hook);
     if (ecs && with_process && t.pid && (!p || p->source == EnrichmentSource::Kernel)) {
         // The process was gone before /proc could be read: say which fields
         // are only what the kernel captured.
@@ -378,24 +378,24 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
         }
         w.end_array();
     }
-    if (e.kind == EventKind::Close && (e.raw.flags & TL_EVENT_LIFETIME_KNOWN))
-        w.number("lifetime_ns", e.raw.lifetime_ns);
+    if (e.kind == EventKind::Close && e.model.lifetime_known)
+        w.number("lifetime_ns", e.model.lifetime_ns);
     if (ecs) {
         w.object("namespaces");
         if (with_process)
             w.number("mnt", t.mntns);
-        w.number("net", ks.netns);
+        w.number("net", s.netns);
         if (with_process)
             w.number("pid", t.pidns);
         w.end_object();
     }
-    w.number("netns", ks.netns);
+    w.number("netns", s.netns);
     if (e.kind == EventKind::StateChange)
-        w.text("new_state", tcp_state_name(ks.new_state));
+        w.text("new_state", tcp_state_name(s.new_state));
     if (without_process)
         w.boolean("no_process", true);
     if (e.kind == EventKind::StateChange)
-        w.text("old_state", tcp_state_name(ks.old_state));
+        w.text("old_state", tcp_state_name(s.old_state));
     w.array("options");
     for_each_option_name(s.options, [&](std::string_view name) { w.plain_string(name); });
     w.end_array();
@@ -429,8 +429,8 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
         w.number("requested_port", s.requested_port);
     if (ecs && !s.service.empty())
         w.text("service", s.service);
-    if (ks.cookie)
-        w.number("socket_cookie", ks.cookie);
+    if (s.cookie)
+        w.number("socket_cookie", s.cookie);
     if (ecs && c && !c->systemd_unit.empty())
         w.text("systemd_unit", c->systemd_unit);
     if (ecs && with_process && (t.flags & TL_TASK_ARGS_TRUNCATED) && !(p && !p->args.empty())) {
@@ -438,8 +438,8 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
         w.string("process.args");
         w.end_array();
     }
-    if (!s.via.empty())
-        w.plain_text("via", s.via);
+    if (!m.via.empty())
+        w.plain_text("via", m.via);
     w.end_object();
 }
 

@@ -21,7 +21,7 @@ class ArgList {
 public:
     explicit ArgList(const Event &event);
     // The kernel's capture only.
-    explicit ArgList(const tl_task &task);
+    explicit ArgList(const TaskModel &task);
     // Whether the event has any argument at all (what ArgList(event).empty()
     // says), without counting them.
     static bool any(const Event &event);
@@ -130,7 +130,7 @@ struct TaskJson {
     std::string comm, parent_comm, exe, cgroup_name; // quoted
     ArgsJson args;                                   // the capture's
 };
-const TaskJson &task_json(const tl_task &task);
+const TaskJson &task_json(const TaskModel &task);
 
 // What reports: constant for the life of the process, serialised once.
 struct ReporterJson {

@@ -92,7 +92,7 @@ void metadata(JsonWriter &w, std::optional<std::uint64_t> sequence, std::string_
 
 void write_actor(JsonWriter &w, const Event &e, const EventModel &m, RawOriginals &raw)
 {
-    const tl_task &t = e.raw.task;
+    const TaskModel &t = m.task;
     const ProcessDetails *p = e.process.get();
     w.object("actor");
     if (t.flags & TL_TASK_FROM_SOCKET) {
@@ -146,13 +146,13 @@ void write_actor(JsonWriter &w, const Event &e, const EventModel &m, RawOriginal
     }
     const std::string_view comm = c_field(t.comm, sizeof t.comm);
     w.fragment("name", tj.comm);
-    if (m.task.comm_invalid)
+    if (m.task.checks.comm_invalid)
         raw.add("actor.process.name_base64", comm);
     if (t.ppid) {
         w.object("parent_process");
         std::string_view parent = c_field(t.parent_comm, sizeof t.parent_comm);
         w.fragment("name", tj.parent_comm);
-        if (m.task.parent_comm_invalid)
+        if (m.task.checks.parent_comm_invalid)
             raw.add("actor.process.parent_process.name_base64", parent);
         w.number("pid", t.ppid);
         w.end_object();
@@ -190,8 +190,8 @@ void write_ocsf_event(std::string &out, const Event &e)
     w.object("connection_info");
     w.number("direction_id", static_cast<std::uint64_t>(direction_id(e, s)));
     w.plain_text("protocol_name", s.transport);
-    w.number("protocol_num", e.raw.sock.protocol);
-    w.number("protocol_ver_id", s.family == "ipv6" ? 6 : 4);
+    w.number("protocol_num", s.protocol);
+    w.number("protocol_ver_id", s.local.family == AF_INET6 ? 6 : 4);
     w.end_object();
     w.fragment("device", reporter_json().ocsf_device);
     // OCSF's src is the initiator: the peer of a listener or of an accepted
@@ -202,16 +202,16 @@ void write_ocsf_event(std::string &out, const Event &e)
         endpoint(w, "dst_endpoint", s.peer, s.peer_port);
     w.plain_text("message", event_action(e.kind));
     metadata(w, e.sequence, R"(["host","container","datetime"])");
-    w.plain_text("severity", e.raw.error ? "Low" : "Informational");
-    w.number("severity_id", e.raw.error ? 2 : 1);
+    w.plain_text("severity", e.model.error ? "Low" : "Informational");
+    w.number("severity_id", e.model.error ? 2 : 1);
     if (s.outgoing)
         endpoint(w, "src_endpoint", s.local, s.port);
     else if (s.peer_known)
         endpoint(w, "src_endpoint", s.peer, s.peer_port);
-    if (e.raw.error) {
+    if (e.model.error) {
         w.text("status", "Failure");
-        w.text("status_code", errno_name(e.raw.error));
-        std::string detail = std::strerror(e.raw.error);
+        w.text("status_code", errno_name(e.model.error));
+        std::string detail = std::strerror(e.model.error);
         if (!e.holder_hint.empty())
             detail += "; " + e.holder_hint;
         w.text("status_detail", detail);

@@ -240,9 +240,10 @@ void append_msg(std::string &out, std::string_view msg)
 
 void append_syslog_event(std::string &out, const Event &e, int facility, std::string_view msg)
 {
-    const SocketModel &s = model_of(e).socket;
-    const tl_task &t = e.raw.task;
-    SyslogSeverity severity = e.raw.error ? SyslogSeverity::Warning
+    const EventModel &m = model_of(e);
+    const SocketModel &s = m.socket;
+    const TaskModel &t = m.task;
+    SyslogSeverity severity = e.model.error ? SyslogSeverity::Warning
                               : (e.verdict && e.verdict->verdict != "expected") ? SyslogSeverity::Notice
                                                                                 : SyslogSeverity::Informational;
     std::string_view action = event_action(e.kind);
@@ -250,17 +251,17 @@ void append_syslog_event(std::string &out, const Event &e, int facility, std::st
     out += '[';
     out += event_sd_id;
     param(out, "action", action);
-    param(out, "outcome", e.raw.error ? "failure" : "success");
+    param(out, "outcome", e.model.error ? "failure" : "success");
     number_param(out, "pid", t.pid);
     param(out, "comm", c_field(t.comm, sizeof t.comm));
     param(out, "transport", s.transport);
     param(out, "ip", s.local.text());
     number_param(out, "port", s.port);
     param(out, "exposure", exposure_name(s.exposure));
-    if (e.raw.error)
-        param(out, "error", errno_name(e.raw.error));
-    if (!s.via.empty())
-        param(out, "via", s.via);
+    if (e.model.error)
+        param(out, "error", errno_name(e.model.error));
+    if (!m.via.empty())
+        param(out, "via", m.via);
     if (e.container && !e.container->id.empty())
         param(out, "container", e.container->id);
     if (e.verdict)

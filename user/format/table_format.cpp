@@ -343,8 +343,8 @@ namespace {
 // The DETAIL cell, written into `row` in pieces separated by spaces.
 void write_detail(Row &row, const Event &e)
 {
-    const tl_sock &s = e.raw.sock;
-    const SocketModel &m = model_of(e).socket;
+    const EventModel &m = model_of(e);
+    const SocketModel &s = m.socket;
     bool first = true;
     // Inlined: each call's head is a constant, so its copy becomes a few stores.
     auto part = [&](std::string_view head) __attribute__((always_inline)) {
@@ -353,16 +353,16 @@ void write_detail(Row &row, const Event &e)
         first = false;
         row.text(head);
     };
-    if (e.raw.error)
-        part(errno_name(e.raw.error));
+    if (e.model.error)
+        part(errno_name(e.model.error));
     // bind()/listen() is the norm; say when it was anything else.
-    if (!m.via.empty() && e.raw.via != TL_VIA_SYSCALL) {
+    if (!m.via.empty() && m.via_id != TL_VIA_SYSCALL) {
         part("via=");
         row.text(m.via);
     }
-    if (!m.service.empty()) {
+    if (!s.service.empty()) {
         part("service=");
-        row.text(m.service);
+        row.text(s.service);
     }
     if (!e.extra_holders.empty()) {
         part("also-held-by=");
@@ -378,16 +378,16 @@ void write_detail(Row &row, const Event &e)
         part("held-by=");
         row.text(escape_for_terminal(e.holder_hint));
     }
-    if (e.kind == EventKind::Bind && s.req_port != s.port) {
+    if (e.kind == EventKind::Bind && s.requested_port != s.port) {
         part("requested-port=");
-        row.decimal(s.req_port);
+        row.decimal(s.requested_port);
     }
     if (has_backlog(e)) {
         part("backlog=");
         row.decimal(s.backlog);
     }
     if (e.kind == EventKind::Close)
-        part((e.raw.flags & TL_EVENT_LIFETIME_KNOWN) ? "lifetime=" + lifetime_text(e.raw.lifetime_ns)
+        part(e.model.lifetime_known ? "lifetime=" + lifetime_text(e.model.lifetime_ns)
                                                      : std::string("lifetime=unknown"));
     if (e.kind == EventKind::StateChange) {
         part(tcp_state_name(s.old_state));
@@ -395,14 +395,14 @@ void write_detail(Row &row, const Event &e)
         row.text(tcp_state_name(s.new_state));
         if (s.peer_port) {
             part("peer=");
-            row.text(m.peer_known ? std::string(m.peer.text()) : address_text(s.family, s.peer_addr));
+            row.text(s.peer.text());
             row.character(':');
             row.decimal(s.peer_port);
         }
     }
-    if (m.dual_stack)
+    if (s.dual_stack)
         part("dual-stack(also-ipv4)");
-    for_each_option_name(m.options, [&](std::string_view name) { part(name); });
+    for_each_option_name(s.options, [&](std::string_view name) { part(name); });
     if (s.bound_dev_if) {
         part("dev=");
         row.decimal(s.bound_dev_if);
@@ -444,12 +444,13 @@ std::string table_detail(const Event &event)
 
 void TableFormat::write_event(std::string &out, const Event &e) const
 {
-    const tl_task &t = e.raw.task;
-    const SocketModel &m = model_of(e).socket;
+    const EventModel &model = model_of(e);
+    const TaskModel &t = model.task;
+    const SocketModel &m = model.socket;
     const bool color = style_.color;
     Row row(out);
     row.local_time(e.wall_time_ns, style_.dates);
-    if (color && e.raw.error)
+    if (color && e.model.error)
         row.cell(event_short_name(e), 8, Align::Left, &failure_colour());
     else
         row.ascii<8>(event_short_name(e));

@@ -1,4 +1,4 @@
-// The event as userspace handles it: the kernel record plus what userspace
+// The event as userspace handles it: the event model plus what userspace
 // adds (wall-clock time, sequence number, enrichment).
 #pragma once
 
@@ -33,7 +33,7 @@ struct Ancestor {
     std::string executable;
 };
 
-// Userspace completion of the kernel's tl_task (issue: attribution).
+// What userspace adds to a task's facts (TaskModel): full path, arguments, names, ancestry.
 struct ProcessDetails {
     std::string executable;             // full path
     std::vector<std::string> args;      // full argument list
@@ -88,7 +88,7 @@ inline void mark_valid_texts(ContainerDetails &details)
 
 // A process holding a socket found by the snapshot.
 struct SocketHolder {
-    tl_task task{};
+    TaskModel task;
     std::shared_ptr<const ProcessDetails> process;
 };
 
@@ -102,13 +102,12 @@ struct Event {
     // User-provided, so that a value-initialised Event (optional::emplace())
     // is not zeroed as a whole before its members are set.
     Event() {}
-    // The bytes of a kernel record, copied once: not zeroed first.
-    explicit Event(const void *record) : raw(copied_record(record)) {}
+    // For decode: the task's texts are copied once, not zeroed first.
+    explicit Event(const tl_task &captured) : model(captured) {}
 
-    tl_event raw{};                     // as captured in the kernel
     EventKind kind = EventKind::Bind;
-    EventModel model;                   // raw, decoded once (decode_model)
-    std::int64_t wall_time_ns = 0;      // raw.ts_ns on CLOCK_REALTIME
+    EventModel model;                   // what happened, to which socket, by whom
+    std::int64_t wall_time_ns = 0;      // model.ts_ns on CLOCK_REALTIME
     std::uint64_t sequence = 0;         // set when emitted
     std::shared_ptr<const ProcessDetails> process;
     std::shared_ptr<const ContainerDetails> container;
@@ -116,15 +115,11 @@ struct Event {
     std::string holder_hint;            // EADDRINUSE: who holds the port
     std::optional<PolicyVerdict> verdict;
     bool suppressed = false;            // an enricher decided it is not to be shown
-
-private:
-    static tl_event copied_record(const void *record)
-    {
-        tl_event r; // every byte written by the copy
-        std::memcpy(&r, record, sizeof r);
-        return r;
-    }
 };
+
+// The event's model with its names; for an event built by hand (tests: not
+// complete), named now in a copy that is not kept.
+const EventModel &model_of(const Event &event);
 
 // Ring-buffer reservations that failed, as counted by the kernel per CPU.
 // How the kernel determined an event's process (trace_listen.attribution).

@@ -56,28 +56,53 @@ std::optional<Event> decode_event(const void *data, std::size_t size)
     // no copy of the 1 KiB event on the way out.  Constructed holding the
     // event: libstdc++'s empty optional zeroes all of its storage first.
     static const tl_event too_short{}; // stands in, then dropped
-    std::optional<Event> decoded(std::in_place, size < sizeof(tl_event) ? &too_short : data);
-    if (size < sizeof(tl_event)) {
-        decoded.reset();
-        return decoded;
-    }
+    const tl_event &r = size < sizeof(tl_event) ? too_short : *static_cast<const tl_event *>(data);
+    std::optional<Event> decoded(std::in_place, r.task);
     Event &event = *decoded;
-    switch (event.raw.kind) {
+    switch (r.kind) {
     case TL_EVENT_BIND: event.kind = EventKind::Bind; break;
     case TL_EVENT_LISTEN: event.kind = EventKind::Listen; break;
     case TL_EVENT_CLOSE: event.kind = EventKind::Close; break;
     case TL_EVENT_STATE: event.kind = EventKind::StateChange; break;
-    default: decoded.reset(); return decoded;
+    default: decoded.reset(); return decoded; // too_short's kind is 0
     }
-    auto &t = event.raw.task;
-    if (t.args_len > TL_ARGS_LEN)
-        t.args_len = TL_ARGS_LEN;
-    event.wall_time_ns = monotonic_to_wall_ns(event.raw.ts_ns);
-    decode_model(event);
+    EventModel &m = event.model;
+    m.ts_ns = r.ts_ns;
+    m.error = r.error;
+    m.lifetime_ns = r.lifetime_ns;
+    m.lifetime_known = r.flags & TL_EVENT_LIFETIME_KNOWN;
+    m.priority = r.flags & TL_EVENT_PRIORITY;
+    m.hook_id = r.hook;
+    m.via_id = r.via;
+
+    const tl_sock &k = r.sock;
+    SocketModel &s = m.socket;
+    s.cookie = k.cookie;
+    s.netns = k.netns;
+    s.bound_dev_if = k.bound_dev_if;
+    set_ip_address(s.local, k.family, k.addr);
+    s.port = k.port;
+    s.peer_known = (r.flags & TL_EVENT_HAS_PEER) && k.peer_port;
+    if (k.peer_port) // a connection's state change
+        set_ip_address(s.peer, k.family, k.peer_addr);
+    s.peer_port = k.peer_port;
+    set_requested_address(s, event.kind == EventKind::Bind, k.req_family, k.req_addr);
+    s.requested_port = k.req_port;
+    s.protocol = k.protocol;
+    s.type = k.type;
+    s.options = k.options;
+    s.backlog = k.backlog;
+    s.old_state = k.old_state;
+    s.new_state = k.new_state;
+    s.outgoing = r.flags & TL_EVENT_ACTIVE_OPEN;
+    s.accepted = r.flags & TL_EVENT_PASSIVE_OPEN;
+
+    event.wall_time_ns = monotonic_to_wall_ns(m.ts_ns);
+    complete_model(m);
     return decoded;
 }
 
-std::vector<std::string> split_args(const tl_task &task)
+std::vector<std::string> split_args(const TaskModel &task)
 {
     std::vector<std::string> args;
     const std::string_view captured = task_args(task);

@@ -10,8 +10,8 @@ namespace tl {
 
 bool EventFilter::matches(const Event &e) const
 {
-    const tl_sock &s = e.raw.sock;
-    const tl_task &t = e.raw.task;
+    const SocketModel &s = model_of(e).socket;
+    const TaskModel &t = e.model.task;
     if (!kinds.count(e.kind))
         return false;
     if (pid && t.pid != pid)
@@ -20,13 +20,13 @@ bool EventFilter::matches(const Event &e) const
         return false;
     if (cgroup_id && t.cgroup_id != cgroup_id)
         return false;
-    if (family && s.family != family)
+    if (family && s.local.family != family)
         return false;
     if (protocol && s.protocol != protocol)
         return false;
     if (!ports.empty() &&
         std::none_of(ports.begin(), ports.end(),
-                     [&](std::uint16_t p) { return p == s.port || p == s.req_port; }))
+                     [&](std::uint16_t p) { return p == s.port || p == s.requested_port; }))
         return false;
     if (!comms.empty()) {
         std::string_view comm = c_field(t.comm, sizeof t.comm);

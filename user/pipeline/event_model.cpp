@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <cstring>
 
-#include "pipeline/event_decode.hpp"
+#include "pipeline/event.hpp"
 #include "util/service_names.hpp"
 #include "pipeline/socket_facts.hpp"
 #include "util/text_escape.hpp"
@@ -64,9 +64,9 @@ template <std::size_t Size> bool invalid_field(const char (&field)[Size])
 // Whether any byte of the names, up to their NULs or after, has the high
 // bit set; nearly always none: all ASCII, all valid, told in one pass of a
 // fixed length (which the compiler unrolls into vector ORs).
-bool any_name_byte_above_ascii(const tl_task &t)
+bool any_name_byte_above_ascii(const TaskModel &t)
 {
-    constexpr std::size_t size = offsetof(tl_task, args) - offsetof(tl_task, comm); // task_names(t).size()
+    constexpr std::size_t size = offsetof(TaskModel, args) - offsetof(TaskModel, comm); // task_names(t).size()
     const auto *bytes = reinterpret_cast<const unsigned char *>(task_names(t).data());
     unsigned char any = 0;
 #pragma GCC unroll 16
@@ -75,39 +75,44 @@ bool any_name_byte_above_ascii(const tl_task &t)
     return any & 0x80;
 }
 
-// Every field of `m` is written (it may hold an earlier event's model).
-void decode_model_into(EventModel &m, const tl_event &raw, EventKind kind)
-{
-    m.decoded = true;
-    const tl_sock &s = raw.sock;
-    SocketModel &o = m.socket;
-    set_ip_address(o.local, s.family, s.addr);
-    o.port = s.port;
-    o.peer_known = (raw.flags & TL_EVENT_HAS_PEER) && s.peer_port;
-    if (o.peer_known)
-        set_ip_address(o.peer, s.family, s.peer_addr);
-    else
-        o.peer = IpAddress{};
-    o.peer_port = s.peer_port;
-    o.requested_port = s.req_port;
-    o.requested_ip_known = kind == EventKind::Bind && (s.req_family == AF_INET || s.req_family == AF_INET6);
-    if (o.requested_ip_known)
-        set_ip_address(o.requested, s.req_family, s.req_addr);
-    else
-        o.requested = IpAddress{};
-    o.outgoing = raw.flags & TL_EVENT_ACTIVE_OPEN;
-    o.accepted = raw.flags & TL_EVENT_PASSIVE_OPEN;
-    o.exposure = exposure_of(s.family, s.addr);
-    o.dual_stack = is_dual_stack(s);
-    o.transport = transport_name(s.protocol, s.type);
-    o.family = family_name(s.family);
-    o.service = system_service_names().find(s.port, o.transport);
-    o.hook = hook_name(raw.hook);
-    o.via = via_name(raw.via);
-    o.options = s.options;
+} // namespace
 
-    const tl_task &t = raw.task;
-    TaskTextChecks &c = m.task;
+TaskModel::TaskModel(const tl_task &captured)
+    : start_ns(captured.start_ns), parent_start_ns(captured.parent_start_ns),
+      cgroup_id(captured.cgroup_id), pid(captured.pid), tid(captured.tid), ppid(captured.ppid),
+      uid(captured.uid), gid(captured.gid), loginuid(captured.loginuid),
+      sessionid(captured.sessionid), pidns(captured.pidns), mntns(captured.mntns),
+      args_len(captured.args_len > TL_ARGS_LEN ? std::uint16_t{TL_ARGS_LEN} : captured.args_len),
+      flags(captured.flags)
+{
+    // The texts lie in the same order in both (static_asserts in the header).
+    std::memcpy(texts_start(), reinterpret_cast<const char *>(&captured) + offsetof(tl_task, comm),
+                texts_size);
+}
+
+void set_requested_address(SocketModel &s, bool is_bind, std::uint16_t family,
+                           const std::uint8_t (&bytes)[16])
+{
+    s.requested_ip_known = is_bind && (family == AF_INET || family == AF_INET6);
+    if (s.requested_ip_known)
+        set_ip_address(s.requested, family, bytes);
+    else
+        s.requested = IpAddress{};
+}
+
+void complete_model(EventModel &m)
+{
+    SocketModel &s = m.socket;
+    s.exposure = exposure_of(s.local.family, s.local.bytes);
+    s.dual_stack = is_dual_stack(s);
+    s.transport = transport_name(s.protocol, s.type);
+    s.family_name = family_name(s.local.family);
+    s.service = system_service_names().find(s.port, s.transport);
+    m.hook = hook_name(m.hook_id);
+    m.via = via_name(m.via_id);
+
+    const TaskModel &t = m.task;
+    TaskTextChecks &c = m.task.checks;
     if (any_name_byte_above_ascii(t)) {
         c.comm_invalid = invalid_field(t.comm);
         c.parent_comm_invalid = invalid_field(t.parent_comm);
@@ -117,25 +122,16 @@ void decode_model_into(EventModel &m, const tl_event &raw, EventKind kind)
         c = TaskTextChecks{};
     }
     c.args_invalid = !is_valid_utf8(task_args(t));
+    m.complete = true;
 }
-
-} // namespace
-
-EventModel decode_model(const tl_event &raw, EventKind kind)
-{
-    EventModel m;
-    decode_model_into(m, raw, kind);
-    return m;
-}
-
-void decode_model(Event &event) { decode_model_into(event.model, event.raw, event.kind); }
 
 const EventModel &model_of(const Event &event)
 {
-    if (event.model.decoded)
+    if (event.model.complete)
         return event.model;
     thread_local EventModel scratch;
-    decode_model_into(scratch, event.raw, event.kind);
+    scratch = event.model;
+    complete_model(scratch);
     return scratch;
 }
 

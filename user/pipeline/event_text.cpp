@@ -24,8 +24,8 @@ std::string_view event_action(EventKind kind)
 std::string_view event_short_name(const Event &event)
 {
     switch (event.kind) {
-    case EventKind::Bind: return event.raw.error ? "BIND!" : "BIND";
-    case EventKind::Listen: return event.raw.error ? "LISTEN!" : "LISTEN";
+    case EventKind::Bind: return event.model.error ? "BIND!" : "BIND";
+    case EventKind::Listen: return event.model.error ? "LISTEN!" : "LISTEN";
     case EventKind::Close: return "CLOSE";
     case EventKind::StateChange: return "STATE";
     case EventKind::Existing: return "EXISTING";
@@ -36,7 +36,7 @@ std::string_view event_short_name(const Event &event)
 bool has_backlog(const Event &e)
 {
     return (e.kind == EventKind::Listen || e.kind == EventKind::Existing) &&
-           e.raw.sock.protocol == IPPROTO_TCP;
+           e.model.socket.protocol == IPPROTO_TCP;
 }
 
 std::string rfc3339_utc_ns(std::int64_t wall_ns)
@@ -59,14 +59,14 @@ std::string process_executable(const Event &event)
 {
     if (event.process && !event.process->executable.empty())
         return event.process->executable;
-    return std::string(c_field(event.raw.task.exe, sizeof event.raw.task.exe));
+    return std::string(c_field(event.model.task.exe, sizeof event.model.task.exe));
 }
 
 std::vector<std::string> process_args(const Event &event)
 {
     if (event.process && !event.process->args.empty())
         return event.process->args;
-    return split_args(event.raw.task);
+    return split_args(event.model.task);
 }
 
 std::string join_command_line(const std::vector<std::string> &args)

@@ -17,7 +17,7 @@ std::string rfc3339_utc_ns(std::int64_t wall_ns);
 bool has_backlog(const Event &event);
 // A socket no visible process holds (kernel-owned, or its holder unreadable):
 // pid 0, so there is no process to name.
-inline bool has_process(const Event &event) { return event.raw.task.pid != 0; }
+inline bool has_process(const Event &event) { return event.model.task.pid != 0; }
 
 // The process an event is about: /proc details when known, else the kernel's.
 std::string process_executable(const Event &event);

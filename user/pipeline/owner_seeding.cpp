@@ -53,6 +53,31 @@ std::unordered_map<std::uint64_t, UniqueFd> borrow_sockets(std::uint32_t pid)
     return out;
 }
 
+// The kernel's owner map holds what a listen would have recorded: the task
+// without its arguments.
+tl_task kernel_owner_record(const TaskModel &t)
+{
+    tl_task owner{};
+    owner.start_ns = t.start_ns;
+    owner.parent_start_ns = t.parent_start_ns;
+    owner.cgroup_id = t.cgroup_id;
+    owner.pid = t.pid;
+    owner.tid = t.tid;
+    owner.ppid = t.ppid;
+    owner.uid = t.uid;
+    owner.gid = t.gid;
+    owner.loginuid = t.loginuid;
+    owner.sessionid = t.sessionid;
+    owner.pidns = t.pidns;
+    owner.mntns = t.mntns;
+    owner.flags = t.flags & ~TL_TASK_FROM_SOCKET;
+    std::memcpy(owner.comm, t.comm, sizeof owner.comm);
+    std::memcpy(owner.parent_comm, t.parent_comm, sizeof owner.parent_comm);
+    std::memcpy(owner.exe, t.exe, sizeof owner.exe);
+    std::memcpy(owner.cgroup_name, t.cgroup_name, sizeof owner.cgroup_name);
+    return owner;
+}
+
 } // namespace
 
 SeedResult seed_listener_owners(KernelTracer &kernel, const std::vector<Event> &snapshot)
@@ -60,16 +85,15 @@ SeedResult seed_listener_owners(KernelTracer &kernel, const std::vector<Event> &
     SeedResult result;
     std::unordered_map<std::uint32_t, std::unordered_map<std::uint64_t, UniqueFd>> by_pid;
     for (const Event &e : snapshot) {
-        const tl_sock &s = e.raw.sock;
-        const tl_task &t = e.raw.task;
+        const SocketModel &s = model_of(e).socket;
+        const TaskModel &t = e.model.task;
         if (e.kind != EventKind::Existing || s.protocol != IPPROTO_TCP || !s.cookie || !t.pid)
             continue;
         auto [it, fresh] = by_pid.try_emplace(t.pid);
         if (fresh)
             it->second = borrow_sockets(t.pid);
         auto fd = it->second.find(s.cookie);
-        tl_task owner = t;
-        owner.flags &= ~TL_TASK_FROM_SOCKET;
+        tl_task owner = kernel_owner_record(t);
         if (kernel.seed_listener_owner(s.cookie, owner, fd == it->second.end() ? -1 : fd->second.get())) {
             ++result.listeners;
             result.marked += fd != it->second.end();

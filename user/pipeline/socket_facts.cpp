@@ -61,10 +61,10 @@ std::string_view exposure_name(Exposure exposure)
     return "address";
 }
 
-bool is_dual_stack(const tl_sock &sock)
+bool is_dual_stack(const SocketModel &socket)
 {
-    return sock.family == AF_INET6 && !(sock.options & TL_OPT_V6ONLY) &&
-           all_zero(sock.addr, 16);
+    return socket.local.family == AF_INET6 && !(socket.options & TL_OPT_V6ONLY) &&
+           all_zero(socket.local.bytes, 16);
 }
 
 std::vector<std::string> option_names(std::uint16_t options)

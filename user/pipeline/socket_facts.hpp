@@ -1,4 +1,4 @@
-// Naming what the kernel recorded: addresses, exposure, options, states.
+// Naming socket facts: addresses, exposure, options, states.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +17,7 @@ Exposure exposure_of(std::uint16_t family, const std::uint8_t (&addr)[16]);
 std::string_view exposure_name(Exposure exposure);
 
 // An IPv6 socket bound to :: without IPV6_V6ONLY also accepts IPv4.
-bool is_dual_stack(const tl_sock &sock);
+bool is_dual_stack(const SocketModel &socket);
 
 std::vector<std::string> option_names(std::uint16_t options);
 std::string_view tcp_state_name(unsigned state);

@@ -98,20 +98,20 @@ const ActiveHooks &TraceSession::hooks() const { return kernel_->hooks(); }
 
 void TraceSession::track_listener(Event &event)
 {
-    tl_sock &s = event.raw.sock;
+    SocketModel &s = event.model.socket;
     if (!s.cookie || s.protocol != IPPROTO_TCP)
         return;
-    if ((event.kind == EventKind::Listen || event.kind == EventKind::Existing) && !event.raw.error) {
+    if ((event.kind == EventKind::Listen || event.kind == EventKind::Existing) && !event.model.error) {
         if (listeners_.size() < 65536)
-            listeners_[s.cookie] = s;
+            listeners_[s.cookie] = {s.local, s.port};
     } else if (event.kind == EventKind::Close) {
         auto it = listeners_.find(s.cookie);
         if (it == listeners_.end())
             return;
         if (s.port == 0) {
             s.port = it->second.port;
-            std::memcpy(s.addr, it->second.addr, sizeof s.addr);
-            decode_model(event); // the formats read the model, not the record
+            s.local = it->second.address;
+            complete_model(event.model); // its service, exposure, ... follow
         }
         listeners_.erase(it);
     }
@@ -141,7 +141,7 @@ void TraceSession::handle_record(const void *data, std::size_t size)
         decode_errors_.bump();
         return;
     }
-    received_by_class_[event->raw.flags & TL_EVENT_PRIORITY ? TL_CLASS_PRIORITY : TL_CLASS_ROUTINE]
+    received_by_class_[event->model.priority ? TL_CLASS_PRIORITY : TL_CLASS_ROUTINE]
         .bump();
     offer(*event);
 }

@@ -127,7 +127,11 @@ private:
     std::vector<SinkCounters> sink_counters_;
     // Open listeners by socket cookie: a close whose port the kernel already
     // released is completed from its listen (or snapshot) record.
-    std::unordered_map<std::uint64_t, tl_sock> listeners_;
+    struct ListenerAddress {
+        IpAddress address;
+        std::uint16_t port = 0;
+    };
+    std::unordered_map<std::uint64_t, ListenerAddress> listeners_;
 };
 
 } // namespace tl

@@ -66,20 +66,20 @@ std::string literal_glob(const std::string &text)
 
 BaselineRule rule_of(const Event &e, const BaselineOptions &options)
 {
-    const tl_sock &s = e.raw.sock;
-    const tl_task &t = e.raw.task;
+    const SocketModel &s = model_of(e).socket;
+    const TaskModel &t = model_of(e).task;
     BaselineRule r;
-    r.protocol = std::string(transport_name(s.protocol, s.type));
+    r.protocol = std::string(s.transport);
     r.port = s.port;
     r.service = system_service_names().name_of(s.port, r.protocol);
-    switch (exposure_of(s.family, s.addr)) {
+    switch (s.exposure) {
     case Exposure::Loopback: r.exposure = "loopback"; break;
     case Exposure::AllInterfaces: r.exposure = "all-interfaces"; break;
     case Exposure::Address:
-        r.address = address_text(s.family, s.addr) + (s.family == AF_INET6 ? "/128" : "/32");
+        r.address = std::string(s.local.text()) + (s.local.family == AF_INET6 ? "/128" : "/32");
         break;
     }
-    r.family = std::string(family_name(s.family));
+    r.family = std::string(s.family_name);
     if (options.host_netns && s.netns != options.host_netns)
         r.netns = s.netns;
     if (t.pid == 0) {

@@ -16,11 +16,11 @@ std::map<std::string, std::size_t> ComplianceReport::findings_by_kind() const
 
 ComplianceCheck::Key ComplianceCheck::key_of(const Event &e)
 {
-    const tl_sock &s = e.raw.sock;
+    const SocketModel &s = model_of(e).socket;
     if (s.cookie)
         return {s.cookie, 0, 0, 0, {}, 0, 0};
-    return {0, s.netns, s.protocol, s.family, address_text(s.family, s.addr), s.port,
-            e.raw.task.pid};
+    return {0, s.netns, s.protocol, s.local.family, std::string(s.local.text()), s.port,
+            e.model.task.pid};
 }
 
 void ComplianceCheck::observe(const Event &event)

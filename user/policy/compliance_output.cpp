@@ -13,15 +13,15 @@ namespace {
 
 constexpr const char *row_format = "{:<10} {:<8} {:<24} {:<5} {:<22} {:>5} {:<12} {:>7} {:<16} {}\n";
 
-std::string service_of(const tl_sock &s)
+std::string service_of(const SocketModel &s)
 {
-    return system_service_names().name_of(s.port, transport_name(s.protocol, s.type));
+    return system_service_names().name_of(s.port, s.transport);
 }
 
-std::string exposure_text(const tl_sock &s)
+std::string exposure_text(const SocketModel &s)
 {
-    std::string text(exposure_name(exposure_of(s.family, s.addr)));
-    if (is_dual_stack(s))
+    std::string text(exposure_name(s.exposure));
+    if (s.dual_stack)
         text += " (ipv4+ipv6)";
     return text;
 }
@@ -69,8 +69,8 @@ std::string compliance_table(const ComplianceReport &report)
                                escape_for_terminal(f.description));
             continue;
         }
-        const tl_sock &s = f.listener->raw.sock;
-        const tl_task &t = f.listener->raw.task;
+        const SocketModel &s = model_of(*f.listener).socket;
+        const TaskModel &t = f.listener->model.task;
         std::string service = service_of(s);
         std::string detail = exposure_text(s) + "; seen in " + f.seen;
         if (f.closed)
@@ -80,8 +80,7 @@ std::string compliance_table(const ComplianceReport &report)
         // The snapshot may find a socket whose holder it could not see.
         std::string pid = t.pid ? std::to_string(t.pid) : "-";
         std::string comm = escape_for_terminal(c_field(t.comm, sizeof t.comm));
-        out += fmt::format(row_format, f.kind, f.severity, rule, transport_name(s.protocol, s.type),
-                           address_text(s.family, s.addr), s.port, service.empty() ? "-" : service,
+        out += fmt::format(row_format, f.kind, f.severity, rule, s.transport, s.local.text(), s.port, service.empty() ? "-" : service,
                            pid, comm.empty() ? "-" : comm, detail);
     }
     return out + summary_line(report);
@@ -97,12 +96,11 @@ nlohmann::json compliance_json(const ComplianceReport &report)
                   {"rule", {{"id", f.rule_id}, {"description", to_valid_utf8(f.description)}}}};
         if (f.listener) {
             const Event &e = *f.listener;
-            const tl_sock &s = e.raw.sock;
-            const tl_task &t = e.raw.task;
-            j["server"] = {{"ip", address_text(s.family, s.addr)}, {"port", s.port}};
+            const SocketModel &s = model_of(e).socket;
+            const TaskModel &t = e.model.task;
+            j["server"] = {{"ip", s.local.text()}, {"port", s.port}};
             j["service"] = service_of(s);
-            j["network"] = {{"transport", transport_name(s.protocol, s.type)},
-                            {"type", family_name(s.family)}};
+            j["network"] = {{"transport", s.transport}, {"type", s.family_name}};
             j["process"] = {{"pid", t.pid},
                             {"name", to_valid_utf8(c_field(t.comm, sizeof t.comm))},
                             {"executable", to_valid_utf8(process_executable(e))}};
@@ -111,8 +109,8 @@ nlohmann::json compliance_json(const ComplianceReport &report)
                 j["user"]["name"] = to_valid_utf8(e.process->user_name);
             if (e.container && !e.container->id.empty())
                 j["container"] = {{"id", e.container->id}};
-            j["trace_listen"] = {{"exposure", exposure_name(exposure_of(s.family, s.addr))},
-                                 {"dual_stack", is_dual_stack(s)},
+            j["trace_listen"] = {{"exposure", exposure_name(s.exposure)},
+                                 {"dual_stack", s.dual_stack},
                                  {"netns", s.netns},
                                  {"seen", f.seen},
                                  {"closed_during_watch", f.closed}};

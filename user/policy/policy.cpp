@@ -58,15 +58,15 @@ template <typename T, typename Pred> bool any_or_unset(const std::vector<T> &val
 
 ListenerFacts ListenerFacts::of(const Event &event)
 {
-    const tl_sock &s = event.raw.sock;
-    const tl_task &t = event.raw.task;
+    const SocketModel &s = model_of(event).socket;
+    const TaskModel &t = event.model.task;
     ListenerFacts f;
-    f.protocol = std::string(transport_name(s.protocol, s.type));
-    f.family = s.family;
-    std::copy(std::begin(s.addr), std::end(s.addr), f.addr);
+    f.protocol = std::string(s.transport);
+    f.family = s.local.family;
+    std::copy(std::begin(s.local.bytes), std::end(s.local.bytes), f.addr);
     f.port = s.port;
-    f.exposure = exposure_of(s.family, s.addr);
-    f.dual_stack = is_dual_stack(s);
+    f.exposure = s.exposure;
+    f.dual_stack = s.dual_stack;
     f.comm = std::string(c_field(t.comm, sizeof t.comm));
     f.executable = process_executable(event);
     f.uid = t.uid;
@@ -183,14 +183,14 @@ std::uint32_t host_netns_inode()
 
 bool opens_listener(const Event &event)
 {
-    if (event.raw.error)
+    if (event.model.error)
         return false;
     switch (event.kind) {
     case EventKind::Existing:
     case EventKind::Listen: return true;
     // A bound UDP socket receives from anyone; a bound TCP socket does not
     // until it listens (the listen event follows).
-    case EventKind::Bind: return event.raw.sock.protocol != IPPROTO_TCP;
+    case EventKind::Bind: return event.model.socket.protocol != IPPROTO_TCP;
     default: return false;
     }
 }

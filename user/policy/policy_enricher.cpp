@@ -92,7 +92,7 @@ bool is_alert(const Event &event)
 {
     if (!event.verdict || event.verdict->verdict == verdict_expected)
         return false;
-    return opens_listener(event) || (event.kind == EventKind::Close && !event.raw.error);
+    return opens_listener(event) || (event.kind == EventKind::Close && !event.model.error);
 }
 
 } // namespace tl

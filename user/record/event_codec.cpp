@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "pipeline/event_decode.hpp"
+#include "pipeline/event_model.hpp"
 #include "record/wire.hpp"
 
 namespace tl::record {
@@ -54,7 +54,7 @@ void get_addr(wire::Reader &r, std::uint8_t (&addr)[16], const char *what)
     std::memcpy(addr, v.data(), v.size());
 }
 
-void get_task(wire::Reader &r, tl_task &t)
+void get_task(wire::Reader &r, TaskModel &t)
 {
     t.start_ns = r.varint("task start");
     t.parent_start_ns = r.varint("parent start");
@@ -77,6 +77,39 @@ void get_task(wire::Reader &r, tl_task &t)
     std::memset(t.args, 0, sizeof t.args);
     std::memcpy(t.args, args.data(), args.size());
     t.args_len = static_cast<std::uint16_t>(args.size());
+}
+
+// The facts of two tasks (their texts compared whole, as the kernel fills
+// them, not up to args_len).
+bool same_task_facts(const TaskModel &a, const TaskModel &b)
+{
+    static_assert(offsetof(TaskModel, checks) == offsetof(TaskModel, args) + TL_ARGS_LEN &&
+                      offsetof(TaskModel, comm) ==
+                          3 * sizeof(std::uint64_t) + 9 * sizeof(std::uint32_t) + 2 * sizeof(std::uint16_t),
+                  "TaskModel's facts are no longer one run of bytes without padding");
+    return std::memcmp(&a, &b, offsetof(TaskModel, checks)) == 0;
+}
+
+// The kernel's kind of an event (enum tl_event_kind); 0 for the snapshot's.
+std::uint32_t kernel_kind(EventKind kind)
+{
+    switch (kind) {
+    case EventKind::Bind: return TL_EVENT_BIND;
+    case EventKind::Listen: return TL_EVENT_LISTEN;
+    case EventKind::Close: return TL_EVENT_CLOSE;
+    case EventKind::StateChange: return TL_EVENT_STATE;
+    case EventKind::Existing: return 0;
+    }
+    return 0;
+}
+
+// The kernel's event flags (enum tl_event_flag) the model's facts stand for.
+std::uint16_t kernel_flags(const EventModel &m)
+{
+    return (m.lifetime_known ? TL_EVENT_LIFETIME_KNOWN : 0) |
+           (m.socket.peer_known ? TL_EVENT_HAS_PEER : 0) |
+           (m.socket.outgoing ? TL_EVENT_ACTIVE_OPEN : 0) |
+           (m.socket.accepted ? TL_EVENT_PASSIVE_OPEN : 0) | (m.priority ? TL_EVENT_PRIORITY : 0);
 }
 
 bool same_process(const ProcessDetails &a, const ProcessDetails &b)
@@ -171,7 +204,7 @@ std::uint64_t BlockEncoder::container_ref(const std::shared_ptr<const ContainerD
     });
 }
 
-void BlockEncoder::put_task(const tl_task &t)
+void BlockEncoder::put_task(const TaskModel &t)
 {
     wire::Writer w(block_);
     w.varint(t.start_ns);
@@ -220,8 +253,8 @@ void BlockEncoder::add(const Event &e)
         holder_refs.push_back(e.extra_holders[i].process ? process_ref(e.extra_holders[i].process)
                                                          : 0);
 
-    const tl_event &raw = e.raw;
-    bool same = have_task_ && std::memcmp(&prev_task_, &raw.task, sizeof raw.task) == 0;
+    const EventModel &m = e.model;
+    bool same = have_task_ && same_task_facts(prev_task_, m.task);
     std::uint64_t bits = (process ? has_process : 0) | (container ? has_container : 0) |
                          (e.verdict ? has_verdict : 0) | (e.holder_hint.empty() ? 0 : has_hint) |
                          (e.extra_holders.empty() ? 0 : has_holders) | (same ? same_task : 0) |
@@ -231,43 +264,43 @@ void BlockEncoder::add(const Event &e)
     w.u8(static_cast<std::uint8_t>(e.kind));
     w.varint(bits);
     w.svarint(static_cast<std::int64_t>(e.sequence - prev_sequence_));
-    w.svarint(static_cast<std::int64_t>(raw.ts_ns - prev_ts_));
+    w.svarint(static_cast<std::int64_t>(m.ts_ns - prev_ts_));
     // Wall time = kernel time + the boot offset, which hardly moves.
-    std::int64_t offset = e.wall_time_ns - static_cast<std::int64_t>(raw.ts_ns);
+    std::int64_t offset = e.wall_time_ns - static_cast<std::int64_t>(m.ts_ns);
     w.svarint(offset - prev_offset_);
     prev_sequence_ = e.sequence;
-    prev_ts_ = raw.ts_ns;
+    prev_ts_ = m.ts_ns;
     prev_offset_ = offset;
 
-    w.varint(raw.lifetime_ns);
-    w.varint(raw.kind);
-    w.svarint(raw.error);
-    w.varint(raw.hook);
-    w.varint(raw.flags);
-    w.varint(raw.via);
+    w.varint(m.lifetime_ns);
+    w.varint(kernel_kind(e.kind));
+    w.svarint(m.error);
+    w.varint(m.hook_id);
+    w.varint(kernel_flags(m));
+    w.varint(m.via_id);
 
-    const tl_sock &s = raw.sock;
+    const SocketModel &s = m.socket;
     w.svarint(static_cast<std::int64_t>(s.cookie - prev_cookie_));
     prev_cookie_ = s.cookie;
     w.varint(s.netns);
     w.varint(s.bound_dev_if);
-    w.varint(s.family);
-    w.varint(s.req_family);
-    put_addr(w, s.addr, s.family);
-    put_addr(w, s.peer_addr, s.family);
-    put_addr(w, s.req_addr, s.req_family);
+    w.varint(s.local.family);
+    w.varint(s.requested.family);
+    put_addr(w, s.local.bytes, s.local.family);
+    put_addr(w, s.peer.bytes, s.local.family);
+    put_addr(w, s.requested.bytes, s.requested.family);
     w.varint(s.protocol);
     w.varint(s.type);
     w.varint(s.port);
     w.varint(s.peer_port);
-    w.varint(s.req_port);
+    w.varint(s.requested_port);
     w.varint(s.options);
     w.varint(s.backlog);
     w.varint(s.old_state);
     w.varint(s.new_state);
     if (!same)
-        put_task(raw.task);
-    prev_task_ = raw.task;
+        put_task(m.task);
+    prev_task_ = m.task;
     have_task_ = true;
 
     if (process)
@@ -352,7 +385,7 @@ std::string BlockDecoder::decode(std::string_view payload, std::vector<RecordEnt
     wire::Reader r(payload);
     std::uint64_t sequence = 0, ts = 0, cookie = 0;
     std::int64_t offset = 0;
-    tl_task task{};
+    TaskModel task;
     bool have_task = false;
     std::size_t records = 0;
     try {
@@ -433,64 +466,68 @@ std::string BlockDecoder::decode(std::string_view payload, std::vector<RecordEnt
                 sequence += static_cast<std::uint64_t>(r.svarint("sequence"));
                 ts += static_cast<std::uint64_t>(r.svarint("kernel time"));
                 offset += r.svarint("wall clock offset");
-                tl_event raw{};
-                raw.ts_ns = ts;
-                raw.lifetime_ns = r.varint("lifetime");
-                raw.kind = r.varint("kernel kind", u32_max);
+                auto event_kind = static_cast<EventKind>(kind);
+                Event e;
+                e.kind = event_kind;
+                EventModel &m = e.model;
+                m.ts_ns = ts;
+                m.lifetime_ns = r.varint("lifetime");
+                auto stored_kind = r.varint("kernel kind", u32_max);
+                // The snapshot's events have none (0); kernel events the one of their kind.
+                if (stored_kind != kernel_kind(event_kind))
+                    throw std::runtime_error(fmt::format("kernel kind {} does not go with event kind {}",
+                                                         stored_kind, kind));
                 auto error = r.svarint("error");
                 if (error < INT32_MIN || error > INT32_MAX)
                     throw std::runtime_error(fmt::format("error {} is out of range", error));
-                raw.error = static_cast<std::int32_t>(error);
-                raw.hook = r.varint("hook", u16_max);
-                raw.flags = r.varint("event flags", u16_max);
-                raw.via = r.varint("via", u8_max);
-                tl_sock &s = raw.sock;
+                m.error = static_cast<std::int32_t>(error);
+                m.hook_id = r.varint("hook", u16_max);
+                auto flags = r.varint("event flags", u16_max);
+                m.lifetime_known = flags & TL_EVENT_LIFETIME_KNOWN;
+                m.priority = flags & TL_EVENT_PRIORITY;
+                m.via_id = r.varint("via", u8_max);
+                SocketModel &s = m.socket;
                 cookie += static_cast<std::uint64_t>(r.svarint("cookie"));
                 s.cookie = cookie;
                 s.netns = r.varint("network namespace", u32_max);
                 s.bound_dev_if = r.varint("bound device", u32_max);
-                s.family = r.varint("family", u16_max);
-                s.req_family = r.varint("requested family", u16_max);
-                get_addr(r, s.addr, "address");
-                get_addr(r, s.peer_addr, "peer address");
-                get_addr(r, s.req_addr, "requested address");
+                auto family = r.varint("family", u16_max);
+                auto requested_family = r.varint("requested family", u16_max);
+                std::uint8_t local[16], peer[16], requested[16];
+                get_addr(r, local, "address");
+                get_addr(r, peer, "peer address");
+                get_addr(r, requested, "requested address");
                 s.protocol = r.varint("protocol", u16_max);
                 s.type = r.varint("socket type", u16_max);
                 s.port = r.varint("port", u16_max);
                 s.peer_port = r.varint("peer port", u16_max);
-                s.req_port = r.varint("requested port", u16_max);
+                s.requested_port = r.varint("requested port", u16_max);
                 s.options = r.varint("options", u16_max);
                 s.backlog = r.varint("backlog", u32_max);
                 s.old_state = r.varint("old state", u8_max);
                 s.new_state = r.varint("new state", u8_max);
+                set_ip_address(s.local, family, local);
+                s.peer_known = (flags & TL_EVENT_HAS_PEER) && s.peer_port;
+                if (s.peer_port)
+                    set_ip_address(s.peer, family, peer);
+                set_requested_address(s, event_kind == EventKind::Bind, requested_family, requested);
+                s.outgoing = flags & TL_EVENT_ACTIVE_OPEN;
+                s.accepted = flags & TL_EVENT_PASSIVE_OPEN;
                 if (bits & same_task) {
                     if (!have_task)
                         throw std::runtime_error("event repeats a task, but is the block's first");
-                    raw.task = task;
+                    m.task = task;
                 } else {
-                    get_task(r, raw.task);
-                    task = raw.task;
+                    get_task(r, m.task);
+                    task = m.task;
                     have_task = true;
                 }
                 // 2^62 ns is 146 years since boot: no kernel wrote that (a
                 // crafted or damaged record); a wall time derived from it is meaningless.
-                if (raw.ts_ns >= (std::uint64_t{1} << 62))
+                if (m.ts_ns >= (std::uint64_t{1} << 62))
                     throw std::runtime_error(fmt::format(
-                        "kernel timestamp {:#x} is not a time since boot", raw.ts_ns));
-
-                Event e;
-                auto event_kind = static_cast<EventKind>(kind);
-                if (event_kind == EventKind::Existing) {
-                    // The start-up snapshot's sockets: no kernel event, no kernel kind.
-                    e.raw = raw;
-                    e.kind = EventKind::Existing;
-                } else {
-                    auto decoded = decode_event(&raw, sizeof raw);
-                    if (!decoded)
-                        throw std::runtime_error(
-                            fmt::format("kernel record of unknown kind {}", raw.kind));
-                    e = std::move(*decoded);
-                }
+                        "kernel timestamp {:#x} is not a time since boot", m.ts_ns));
+                complete_model(m);
                 e.wall_time_ns = static_cast<std::int64_t>(ts) + offset;
                 e.sequence = sequence;
                 e.suppressed = bits & is_suppressed;

@@ -1,10 +1,11 @@
-// Events and drop reports in a block frame: the kernel's tl_event with only
-// the bytes that carry data (strings up to their NUL, arguments up to
-// args_len, IPv4 addresses in 4 bytes, no padding), plus the facts userspace
-// added.  Process and container details are written once per file, the
-// first time an event needs them, and referenced by number afterwards.
-// Replay rebuilds each event by decoding the kernel record again
-// (decode_event), so every output format is produced as it is live.
+// Events and drop reports in a block frame.  An event is its model's facts,
+// in the order and with the values of the kernel's tl_event, with only the
+// bytes that carry data (strings up to their NUL, arguments up to args_len,
+// IPv4 addresses in 4 bytes, no padding), plus the facts userspace added.
+// Process and container details are written once per file, the first time an
+// event needs them, and referenced by number afterwards.  Replay reads the
+// facts back into the model and names them as a live event is
+// (complete_model), so every output format is produced as it is live.
 #pragma once
 
 #include <cstdint>
@@ -74,7 +75,7 @@ private:
     };
     std::uint64_t process_ref(const std::shared_ptr<const ProcessDetails> &p);
     std::uint64_t container_ref(const std::shared_ptr<const ContainerDetails> &c);
-    void put_task(const tl_task &task);
+    void put_task(const TaskModel &task);
     void make_room(std::size_t definitions);
     void start_block();
 
@@ -87,7 +88,7 @@ private:
     // Delta state, per block.
     std::uint64_t prev_sequence_ = 0, prev_ts_ = 0, prev_cookie_ = 0;
     std::int64_t prev_offset_ = 0;
-    tl_task prev_task_{};
+    TaskModel prev_task_;
     bool have_task_ = false;
 };
 

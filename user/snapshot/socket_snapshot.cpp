@@ -18,6 +18,7 @@
 #include "enrich/proc_task.hpp"
 #include "enrich/process_cache.hpp"
 #include "pipeline/event_decode.hpp"
+#include "pipeline/event_model.hpp"
 #include "kernel/privileges.hpp"
 #include "host/net_namespaces.hpp"
 #include "host/sock_diag.hpp"
@@ -54,28 +55,41 @@ std::vector<FoundSocket> dump_all_namespaces(const std::vector<NetNamespaceRef> 
     return found;
 }
 
-tl_sock to_tl_sock(const FoundSocket &f)
+} // namespace
+
+Event existing_socket_event(const DiagSocket &d, std::uint32_t netns, const TaskModel *holder)
 {
-    const DiagSocket &d = f.socket;
-    tl_sock s{};
+    Event e;
+    e.kind = EventKind::Existing;
+    // What sock_diag says of the socket.  Nothing changed it: its state is
+    // the old state and the new, and no bind asked for an address.
+    SocketModel &s = e.model.socket;
     s.cookie = d.cookie;
-    s.netns = f.netns;
+    s.netns = netns;
     s.bound_dev_if = d.bound_dev_if;
-    std::memcpy(s.addr, d.addr, sizeof s.addr);
-    s.family = d.family;
+    set_ip_address(s.local, d.family, d.addr);
+    s.port = d.port;
+    s.requested_port = d.port;
     s.protocol = d.protocol;
     s.type = d.protocol == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
-    s.port = d.port;
-    s.req_port = d.port;
-    s.req_family = d.family;
     s.options = d.options;
     s.backlog = d.backlog;
     s.old_state = d.state;
     s.new_state = d.state;
-    return s;
+    if (holder) {
+        e.model.task = *holder;
+    } else {
+        // Held by no process we can see (kernel socket, exited meanwhile, or
+        // fds we may not read): still reported, with what the socket knows.
+        TaskModel &t = e.model.task;
+        t.cgroup_id = d.cgroup_id;
+        t.uid = d.uid;
+        t.loginuid = UINT32_MAX;
+        t.flags = TL_TASK_NO_ARGS;
+    }
+    complete_model(e.model);
+    return e;
 }
-
-} // namespace
 
 std::vector<Event> take_socket_snapshot(const EventFilter &filter, SnapshotGaps *gaps_out)
 {
@@ -127,8 +141,8 @@ std::vector<Event> take_socket_snapshot(const EventFilter &filter, SnapshotGaps 
     const std::int64_t now_wall = wall_now_ns();
 
     // One /proc read per process, however many sockets it holds.
-    std::unordered_map<std::uint32_t, std::optional<tl_task>> tasks_by_pid;
-    auto task_of = [&](std::uint32_t pid) -> const std::optional<tl_task> & {
+    std::unordered_map<std::uint32_t, std::optional<TaskModel>> tasks_by_pid;
+    auto task_of = [&](std::uint32_t pid) -> const std::optional<TaskModel> & {
         auto [it, fresh] = tasks_by_pid.try_emplace(pid);
         if (fresh)
             it->second = task_from_proc(pid, cgroups);
@@ -139,44 +153,31 @@ std::vector<Event> take_socket_snapshot(const EventFilter &filter, SnapshotGaps 
     events.reserve(found.size());
     std::size_t unowned = 0;
     for (auto &f : found) {
-        Event e;
-        e.kind = EventKind::Existing;
-        e.raw.ts_ns = now_mono;
-        e.wall_time_ns = now_wall;
-        e.raw.hook = 0;
-        e.raw.sock = to_tl_sock(f);
-        auto it = owners.by_inode.find(f.socket.inode);
-        if (it != owners.by_inode.end()) {
-            bool first = true;
+        const TaskModel *holder = nullptr;
+        std::vector<SocketHolder> others;
+        if (auto it = owners.by_inode.find(f.socket.inode); it != owners.by_inode.end()) {
             for (std::uint32_t pid : it->second) {
                 const auto &task = task_of(pid);
                 if (!task)
                     continue; // exited since the scan
-                if (first) {
-                    e.raw.task = *task;
-                    first = false;
-                } else {
-                    e.extra_holders.push_back({*task, processes.details_for(*task)});
-                }
+                if (!holder)
+                    holder = &*task;
+                else
+                    others.push_back({*task, processes.details_for(*task)});
             }
         }
-        if (e.raw.task.pid == 0) {
-            // Held by no process we can see (kernel socket, exited meanwhile,
-            // or fds we may not read): still reported, with the socket's cgroup.
-            ++unowned;
-            e.raw.task.cgroup_id = f.socket.cgroup_id;
-            e.raw.task.uid = f.socket.uid;
-            e.raw.task.loginuid = UINT32_MAX;
-            e.raw.task.flags |= TL_TASK_NO_ARGS;
-        }
-        decode_model(e); // the same model as a ring-buffer event
+        unowned += !holder;
+        Event e = existing_socket_event(f.socket, f.netns, holder);
+        e.model.ts_ns = now_mono;
+        e.wall_time_ns = now_wall;
+        e.extra_holders = std::move(others);
         if (filter.matches(e))
             events.push_back(std::move(e));
     }
     std::sort(events.begin(), events.end(), [](const Event &a, const Event &b) {
-        const tl_sock &x = a.raw.sock, &y = b.raw.sock;
-        return std::tie(x.netns, x.protocol, x.family, x.port, x.cookie) <
-               std::tie(y.netns, y.protocol, y.family, y.port, y.cookie);
+        const SocketModel &x = a.model.socket, &y = b.model.socket;
+        return std::tie(x.netns, x.protocol, x.local.family, x.port, x.cookie) <
+               std::tie(y.netns, y.protocol, y.local.family, y.port, y.cookie);
     });
     spdlog::info("snapshot: {} sockets listening or bound in {} network namespaces ({} without "
                  "a visible process); {} match the filters",

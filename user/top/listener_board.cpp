@@ -116,7 +116,7 @@ bool ListenerBoard::apply(const Event &event)
 bool ListenerBoard::apply(const Event &event, std::shared_ptr<ListenerRow> row)
 {
     ++events_;
-    const tl_sock &s = event.raw.sock;
+    const SocketModel &s = model_of(event).socket;
     auto add_listener = [&]() {
         auto it = listening_.find(row->key);
         if (it != listening_.end()) {
@@ -137,7 +137,7 @@ bool ListenerBoard::apply(const Event &event, std::shared_ptr<ListenerRow> row)
         auto past = std::make_shared<PastRow>();
         past->kind = kind;
         past->wall_ns = event.wall_time_ns;
-        past->error = errno_name(event.raw.error);
+        past->error = errno_name(event.model.error);
         past->holder = escape_for_terminal(event.holder_hint);
         past->socket = std::move(row);
         remember(std::move(past));
@@ -148,9 +148,9 @@ bool ListenerBoard::apply(const Event &event, std::shared_ptr<ListenerRow> row)
     case EventKind::Existing:
         return add_listener();
     case EventKind::Listen:
-        return event.raw.error ? failed(PastKind::ListenFailed) : add_listener();
+        return event.model.error ? failed(PastKind::ListenFailed) : add_listener();
     case EventKind::Bind:
-        if (event.raw.error)
+        if (event.model.error)
             return failed(PastKind::BindFailed);
         // A bound UDP socket receives: it is a listener.  A TCP one is not
         // until its listen().
@@ -164,9 +164,9 @@ bool ListenerBoard::apply(const Event &event, std::shared_ptr<ListenerRow> row)
             known = std::move(it->second);
             listening_.erase(it);
         }
-        if (event.raw.flags & TL_EVENT_LIFETIME_KNOWN) {
+        if (event.model.lifetime_known) {
             past->lifetime_known = true;
-            past->lifetime_ns = event.raw.lifetime_ns;
+            past->lifetime_ns = event.model.lifetime_ns;
         } else if (known && !known->since_before && event.wall_time_ns >= known->since_wall_ns) {
             past->lifetime_known = true;
             past->lifetime_ns = static_cast<std::uint64_t>(event.wall_time_ns - known->since_wall_ns);

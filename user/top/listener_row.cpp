@@ -19,7 +19,7 @@ Verdict verdict_of(const Event &event)
                                                                      : Verdict::Expected;
 }
 
-std::string options_text(const tl_sock &s)
+std::string options_text(const SocketModel &s)
 {
     std::string out;
     auto add = [&out](std::string_view part) {
@@ -29,7 +29,7 @@ std::string options_text(const tl_sock &s)
     };
     for (const auto &o : option_names(s.options))
         add(o);
-    if (is_dual_stack(s))
+    if (s.dual_stack)
         add("dual-stack(also-ipv4)");
     if (s.bound_dev_if)
         add(fmt::format("dev={}", s.bound_dev_if));
@@ -45,7 +45,7 @@ std::string endpoint_text(const ListenerRow &row)
     return fmt::format("{}:{}", row.address, row.port);
 }
 
-std::uint64_t socket_key(const tl_sock &s)
+std::uint64_t socket_key(const SocketModel &s)
 {
     if (s.cookie)
         return s.cookie;
@@ -58,24 +58,24 @@ std::uint64_t socket_key(const tl_sock &s)
             h = (h ^ p[i]) * 1099511628211ULL;
     };
     mix(&s.netns, sizeof s.netns);
-    mix(&s.family, sizeof s.family);
+    mix(&s.local.family, sizeof s.local.family);
     mix(&s.protocol, sizeof s.protocol);
-    mix(s.addr, sizeof s.addr);
+    mix(s.local.bytes, sizeof s.local.bytes);
     mix(&s.port, sizeof s.port);
     return h | (1ULL << 63);
 }
 
 std::shared_ptr<ListenerRow> row_from_event(const Event &event)
 {
-    const tl_sock &s = event.raw.sock;
-    const tl_task &t = event.raw.task;
+    const SocketModel &s = model_of(event).socket;
+    const TaskModel &t = model_of(event).task;
     auto row = std::make_shared<ListenerRow>();
     row->key = socket_key(s);
-    row->protocol = std::string(transport_name(s.protocol, s.type));
-    row->address = address_text(s.family, s.addr);
+    row->protocol = std::string(s.transport);
+    row->address = std::string(s.local.text());
     row->port = s.port;
     row->service = escape_for_terminal(system_service_names().name_of(s.port, row->protocol));
-    row->exposure = exposure_of(s.family, s.addr);
+    row->exposure = s.exposure;
     row->process = escape_for_terminal(c_field(t.comm, sizeof t.comm));
     row->pid = t.pid;
     row->user = event.process && !event.process->user_name.empty()

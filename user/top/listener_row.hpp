@@ -54,6 +54,6 @@ std::shared_ptr<ListenerRow> row_from_event(const Event &event);
 // The key of an event's socket: its cookie, or when the kernel could not
 // give one, a stand-in from namespace, protocol, address and port (the same
 // for the listen and the close of one socket).
-std::uint64_t socket_key(const tl_sock &sock);
+std::uint64_t socket_key(const SocketModel &socket);
 
 } // namespace tl::top
