@@ -118,8 +118,12 @@ struct Event {
 };
 
 // The event's model with its names; for an event built by hand (tests: not
-// complete), named now in a copy that is not kept.
-const EventModel &model_of(const Event &event);
+// complete), named now in a copy that is not kept (valid until the next call).
+const EventModel &named_copy_of_model(const Event &event);
+inline const EventModel &model_of(const Event &event)
+{
+    return event.model.complete ? event.model : named_copy_of_model(event);
+}
 
 // Ring-buffer reservations that failed, as counted by the kernel per CPU.
 // How the kernel determined an event's process (trace_listen.attribution).

@@ -125,10 +125,8 @@ void complete_model(EventModel &m)
     m.complete = true;
 }
 
-const EventModel &model_of(const Event &event)
+const EventModel &named_copy_of_model(const Event &event)
 {
-    if (event.model.complete)
-        return event.model;
     thread_local EventModel scratch;
     scratch = event.model;
     complete_model(scratch);
