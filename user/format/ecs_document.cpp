@@ -239,7 +239,7 @@ void write_ecs_event(std::string &out, const Event &e)
     w.end_object();
     if (has_server)
         endpoint(w, "server", server_ip, server_port);
-    write_extension(w, e, ExtensionFor::Ecs, &raw);
+    write_extension(w, e, ExtensionFor::Ecs, &raw, {pj, tj});
     if (with_process || (t.flags & TL_TASK_FROM_SOCKET)) {
         w.object("user");
         w.quoted_decimal("id", t.uid);

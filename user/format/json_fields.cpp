@@ -317,7 +317,8 @@ const ReporterJson &reporter_json()
     return r;
 }
 
-void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOriginals *raw)
+void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOriginals *raw,
+                     RenderedTexts rendered)
 {
     const bool ecs = schema == ExtensionFor::Ecs;
     const EventModel &m = model_of(e);
@@ -334,7 +335,7 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
     if (!ecs)
         w.plain_text("action", event_action(e.kind));
     if (ecs && with_process && p && !p->ancestors.empty())
-        w.fragment("ancestors", process_json(e.process).ancestors);
+        w.fragment("ancestors", (rendered.process ? *rendered.process : process_json(e.process)).ancestors);
     if (ecs || with_process)
         w.plain_text("attribution", attribution_name(t.flags));
     if (ecs && with_process && t.loginuid != UINT32_MAX) {
@@ -352,7 +353,7 @@ void write_extension(JsonWriter &w, const Event &e, ExtensionFor schema, RawOrig
     if (ecs && with_process) {
         std::string_view leaf = c_field(t.cgroup_name, sizeof t.cgroup_name);
         if (!leaf.empty()) {
-            w.fragment("cgroup_name", task_json(t).cgroup_name);
+            w.fragment("cgroup_name", (rendered.task ? *rendered.task : task_json(t)).cgroup_name);
             if (t.checks.cgroup_name_invalid && raw)
                 raw->add("trace_listen.cgroup_name_base64", leaf);
         }

@@ -144,9 +144,17 @@ const ReporterJson &reporter_json();
 
 enum class ExtensionFor { Ecs, Ocsf };
 
+// Texts of the event the caller has rendered already (null: not rendered),
+// written from there rather than looked up a second time.
+struct RenderedTexts {
+    const ProcessJson *process = nullptr; // event.process's
+    const TaskJson *task = nullptr;       // event.model.task's
+};
+
 // trace_listen.* (ECS) / unmapped.trace_listen (OCSF): one writer, the
 // fields each schema carries there.  `raw` goes inside for ECS.
-void write_extension(JsonWriter &w, const Event &event, ExtensionFor schema, RawOriginals *raw);
+void write_extension(JsonWriter &w, const Event &event, ExtensionFor schema, RawOriginals *raw,
+                     RenderedTexts rendered = {});
 
 // trace_listen.drops (ECS) and unmapped.trace_listen.drops (OCSF).
 void write_drop_counts(JsonWriter &w, const DropReport &report);
