@@ -1,8 +1,12 @@
 #include "pipeline/event_decode.hpp"
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <ctime>
+#include <iterator>
+#include <utility>
 
 namespace tl {
 
@@ -50,6 +54,56 @@ std::int64_t monotonic_to_wall_ns(std::uint64_t monotonic_ns)
     return wall;
 }
 
+namespace {
+
+// Each event kind the kernel reports, with its enum tl_event_kind value.
+constexpr std::pair<EventKind, std::uint32_t> kernel_kinds[] = {
+    {EventKind::Bind, TL_EVENT_BIND},
+    {EventKind::Listen, TL_EVENT_LISTEN},
+    {EventKind::Close, TL_EVENT_CLOSE},
+    {EventKind::StateChange, TL_EVENT_STATE},
+};
+
+} // namespace
+
+std::uint32_t kernel_kind(EventKind kind)
+{
+    for (auto [event_kind, value] : kernel_kinds)
+        if (event_kind == kind)
+            return value;
+    return 0;
+}
+
+void set_event_flags(EventModel &m, std::uint16_t flags)
+{
+    m.lifetime_known = flags & TL_EVENT_LIFETIME_KNOWN;
+    m.priority = flags & TL_EVENT_PRIORITY;
+    m.socket.peer_known = (flags & TL_EVENT_HAS_PEER) && m.socket.peer_port;
+    m.socket.outgoing = flags & TL_EVENT_ACTIVE_OPEN;
+    m.socket.accepted = flags & TL_EVENT_PASSIVE_OPEN;
+}
+
+std::uint16_t event_flags(const EventModel &m)
+{
+    return (m.lifetime_known ? TL_EVENT_LIFETIME_KNOWN : 0) |
+           (m.socket.peer_known ? TL_EVENT_HAS_PEER : 0) |
+           (m.socket.outgoing ? TL_EVENT_ACTIVE_OPEN : 0) |
+           (m.socket.accepted ? TL_EVENT_PASSIVE_OPEN : 0) | (m.priority ? TL_EVENT_PRIORITY : 0);
+}
+
+void set_addresses(SocketModel &s, EventKind kind, std::uint16_t family,
+                   const std::uint8_t (&local)[16], const std::uint8_t (&peer)[16],
+                   std::uint16_t requested_family, const std::uint8_t (&requested)[16])
+{
+    set_ip_address(s.local, family, local);
+    if (s.peer_port) // a connection's state change
+        set_ip_address(s.peer, family, peer);
+    s.requested_ip_known = kind == EventKind::Bind &&
+                           (requested_family == AF_INET || requested_family == AF_INET6);
+    if (s.requested_ip_known)
+        set_ip_address(s.requested, requested_family, requested);
+}
+
 std::optional<Event> decode_event(const void *data, std::size_t size)
 {
     // Built in the optional that is returned (every return is `decoded`):
@@ -59,19 +113,17 @@ std::optional<Event> decode_event(const void *data, std::size_t size)
     const tl_event &r = size < sizeof(tl_event) ? too_short : *static_cast<const tl_event *>(data);
     std::optional<Event> decoded(std::in_place, r.task);
     Event &event = *decoded;
-    switch (r.kind) {
-    case TL_EVENT_BIND: event.kind = EventKind::Bind; break;
-    case TL_EVENT_LISTEN: event.kind = EventKind::Listen; break;
-    case TL_EVENT_CLOSE: event.kind = EventKind::Close; break;
-    case TL_EVENT_STATE: event.kind = EventKind::StateChange; break;
-    default: decoded.reset(); return decoded; // too_short's kind is 0
+    const auto *known = std::find_if(std::begin(kernel_kinds), std::end(kernel_kinds),
+                                     [&](const auto &k) { return k.second == r.kind; });
+    if (known == std::end(kernel_kinds)) { // too_short's kind is 0
+        decoded.reset();
+        return decoded;
     }
+    event.kind = known->first;
     EventModel &m = event.model;
     m.ts_ns = r.ts_ns;
     m.error = r.error;
     m.lifetime_ns = r.lifetime_ns;
-    m.lifetime_known = r.flags & TL_EVENT_LIFETIME_KNOWN;
-    m.priority = r.flags & TL_EVENT_PRIORITY;
     m.hook_id = r.hook;
     m.via_id = r.via;
 
@@ -80,13 +132,8 @@ std::optional<Event> decode_event(const void *data, std::size_t size)
     s.cookie = k.cookie;
     s.netns = k.netns;
     s.bound_dev_if = k.bound_dev_if;
-    set_ip_address(s.local, k.family, k.addr);
     s.port = k.port;
-    s.peer_known = (r.flags & TL_EVENT_HAS_PEER) && k.peer_port;
-    if (k.peer_port) // a connection's state change
-        set_ip_address(s.peer, k.family, k.peer_addr);
     s.peer_port = k.peer_port;
-    set_requested_address(s, event.kind == EventKind::Bind, k.req_family, k.req_addr);
     s.requested_port = k.req_port;
     s.protocol = k.protocol;
     s.type = k.type;
@@ -94,8 +141,8 @@ std::optional<Event> decode_event(const void *data, std::size_t size)
     s.backlog = k.backlog;
     s.old_state = k.old_state;
     s.new_state = k.new_state;
-    s.outgoing = r.flags & TL_EVENT_ACTIVE_OPEN;
-    s.accepted = r.flags & TL_EVENT_PASSIVE_OPEN;
+    set_addresses(s, event.kind, k.family, k.addr, k.peer_addr, k.req_family, k.req_addr);
+    set_event_flags(m, r.flags);
 
     event.wall_time_ns = monotonic_to_wall_ns(m.ts_ns);
     complete_model(m);

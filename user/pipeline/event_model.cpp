@@ -90,16 +90,6 @@ TaskModel::TaskModel(const tl_task &captured)
                 texts_size);
 }
 
-void set_requested_address(SocketModel &s, bool is_bind, std::uint16_t family,
-                           const std::uint8_t (&bytes)[16])
-{
-    s.requested_ip_known = is_bind && (family == AF_INET || family == AF_INET6);
-    if (s.requested_ip_known)
-        set_ip_address(s.requested, family, bytes);
-    else
-        s.requested = IpAddress{};
-}
-
 void complete_model(EventModel &m)
 {
     SocketModel &s = m.socket;

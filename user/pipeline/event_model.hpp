@@ -162,10 +162,6 @@ struct EventModel {
     std::string_view via;          // syscall / io_uring / kernel, or empty
 };
 
-// The requested address of a bind (any other event asked for none).
-void set_requested_address(SocketModel &socket, bool is_bind, std::uint16_t family,
-                           const std::uint8_t (&bytes)[16]);
-
 // Works out the names from the facts (exposure, dual stack, transport,
 // family, service, hook, via, text checks); again after a fact changed.
 void complete_model(EventModel &model);

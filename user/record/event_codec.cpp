@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "pipeline/event_model.hpp"
+#include "pipeline/event_decode.hpp"
 #include "record/wire.hpp"
 
 namespace tl::record {
@@ -88,28 +88,6 @@ bool same_task_facts(const TaskModel &a, const TaskModel &b)
                           3 * sizeof(std::uint64_t) + 9 * sizeof(std::uint32_t) + 2 * sizeof(std::uint16_t),
                   "TaskModel's facts are no longer one run of bytes without padding");
     return std::memcmp(&a, &b, offsetof(TaskModel, checks)) == 0;
-}
-
-// The kernel's kind of an event (enum tl_event_kind); 0 for the snapshot's.
-std::uint32_t kernel_kind(EventKind kind)
-{
-    switch (kind) {
-    case EventKind::Bind: return TL_EVENT_BIND;
-    case EventKind::Listen: return TL_EVENT_LISTEN;
-    case EventKind::Close: return TL_EVENT_CLOSE;
-    case EventKind::StateChange: return TL_EVENT_STATE;
-    case EventKind::Existing: return 0;
-    }
-    return 0;
-}
-
-// The kernel's event flags (enum tl_event_flag) the model's facts stand for.
-std::uint16_t kernel_flags(const EventModel &m)
-{
-    return (m.lifetime_known ? TL_EVENT_LIFETIME_KNOWN : 0) |
-           (m.socket.peer_known ? TL_EVENT_HAS_PEER : 0) |
-           (m.socket.outgoing ? TL_EVENT_ACTIVE_OPEN : 0) |
-           (m.socket.accepted ? TL_EVENT_PASSIVE_OPEN : 0) | (m.priority ? TL_EVENT_PRIORITY : 0);
 }
 
 bool same_process(const ProcessDetails &a, const ProcessDetails &b)
@@ -276,7 +254,7 @@ void BlockEncoder::add(const Event &e)
     w.varint(kernel_kind(e.kind));
     w.svarint(m.error);
     w.varint(m.hook_id);
-    w.varint(kernel_flags(m));
+    w.varint(event_flags(m));
     w.varint(m.via_id);
 
     const SocketModel &s = m.socket;
@@ -483,8 +461,6 @@ std::string BlockDecoder::decode(std::string_view payload, std::vector<RecordEnt
                 m.error = static_cast<std::int32_t>(error);
                 m.hook_id = r.varint("hook", u16_max);
                 auto flags = r.varint("event flags", u16_max);
-                m.lifetime_known = flags & TL_EVENT_LIFETIME_KNOWN;
-                m.priority = flags & TL_EVENT_PRIORITY;
                 m.via_id = r.varint("via", u8_max);
                 SocketModel &s = m.socket;
                 cookie += static_cast<std::uint64_t>(r.svarint("cookie"));
@@ -506,13 +482,8 @@ std::string BlockDecoder::decode(std::string_view payload, std::vector<RecordEnt
                 s.backlog = r.varint("backlog", u32_max);
                 s.old_state = r.varint("old state", u8_max);
                 s.new_state = r.varint("new state", u8_max);
-                set_ip_address(s.local, family, local);
-                s.peer_known = (flags & TL_EVENT_HAS_PEER) && s.peer_port;
-                if (s.peer_port)
-                    set_ip_address(s.peer, family, peer);
-                set_requested_address(s, event_kind == EventKind::Bind, requested_family, requested);
-                s.outgoing = flags & TL_EVENT_ACTIVE_OPEN;
-                s.accepted = flags & TL_EVENT_PASSIVE_OPEN;
+                set_addresses(s, event_kind, family, local, peer, requested_family, requested);
+                set_event_flags(m, flags);
                 if (bits & same_task) {
                     if (!have_task)
                         throw std::runtime_error("event repeats a task, but is the block's first");
