@@ -3,6 +3,7 @@
 // ASCII checks against a byte loop, at every boundary the tricks have.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
@@ -44,6 +45,26 @@ TEST_CASE("decimal text is std::to_string's at every power of ten and for random
     std::mt19937_64 random(42);
     for (int i = 0; i < 200000; ++i)
         check(random() >> (random() % 64));
+}
+
+TEST_CASE("fixed-width digits are printf's zero-padded ones for every width a time uses")
+{
+    auto check = [](std::uint64_t v, int digits) {
+        char buf[16], want[16];
+        std::snprintf(want, sizeof want, "%0*llu", digits, static_cast<unsigned long long>(v));
+        INFO(digits << " " << v);
+        REQUIRE(std::string(buf, write_fixed_digits(buf, v, digits)) == want);
+    };
+    std::mt19937_64 random(7);
+    for (int digits : {3, 6, 9}) {
+        std::uint64_t limit = 1;
+        for (int i = 0; i < digits; ++i)
+            limit *= 10;
+        for (std::uint64_t v : {std::uint64_t{0}, std::uint64_t{1}, limit / 10, limit - 1})
+            check(v, digits);
+        for (int i = 0; i < 20000; ++i)
+            check(random() % limit, digits);
+    }
 }
 
 TEST_CASE("a C field ends at its first NUL or at its size, wherever the NUL falls in a word")

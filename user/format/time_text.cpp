@@ -1,9 +1,10 @@
 #include "format/time_text.hpp"
 
-#include <array>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+
+#include "util/decimal_text.hpp"
 
 namespace tl {
 
@@ -25,29 +26,6 @@ void floor_split(std::int64_t wall_ns, std::int64_t unit, std::int64_t &whole, s
         rest += unit;
         --whole;
     }
-}
-
-// "00".."99": two digits a division (nine fraction digits per timestamp).
-constexpr auto two_digits = [] {
-    std::array<char, 200> t{};
-    for (int i = 0; i < 100; ++i) {
-        t[static_cast<std::size_t>(2 * i)] = static_cast<char>('0' + i / 10);
-        t[static_cast<std::size_t>(2 * i + 1)] = static_cast<char>('0' + i % 10);
-    }
-    return t;
-}();
-
-// `value` (>= 0) as exactly `digits` digits, zero-padded.
-char *write_digits(char *p, std::int64_t value, int digits)
-{
-    int i = digits;
-    for (; i >= 2; i -= 2) {
-        std::memcpy(p + i - 2, &two_digits[static_cast<std::size_t>(2 * (value % 100))], 2);
-        value /= 100;
-    }
-    if (i)
-        p[0] = static_cast<char>('0' + value % 10);
-    return p + digits;
 }
 
 } // namespace
@@ -76,9 +54,9 @@ char *write_rfc3339_utc(char *p, std::int64_t wall_ns, int fraction_digits)
     p += cache.length;
     *p++ = '.';
     if (fraction_digits == 6)
-        p = write_digits(p, nanos / 1000, 6);
+        p = write_fixed_digits(p, static_cast<std::uint64_t>(nanos / 1000), 6);
     else
-        p = write_digits(p, nanos, 9);
+        p = write_fixed_digits(p, static_cast<std::uint64_t>(nanos), 9);
     *p++ = 'Z';
     return p;
 }
@@ -119,7 +97,7 @@ char *write_local_time(char *p, std::int64_t wall_ns, bool with_date)
     // times before 1970, shown as such).
     if (wall_ns < 0)
         return p + snprintf(p, 8, "%03d", static_cast<int>((wall_ns / 1'000'000) % 1000));
-    return write_digits(p, (wall_ns - secs * 1'000'000'000) / 1'000'000, 3);
+    return write_fixed_digits(p, static_cast<std::uint64_t>((wall_ns - secs * 1'000'000'000) / 1'000'000), 3);
 }
 
 void append_local_time(std::string &out, std::int64_t wall_ns, bool with_date)

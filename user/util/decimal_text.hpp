@@ -58,6 +58,20 @@ inline void write_digits_before(char *end, std::uint64_t value)
         decimal_detail::digits_before<std::uint64_t>(end, value);
 }
 
+// `value` as exactly `digits` digits at `p`, zero-padded (a time's fields
+// and fraction); returns the new end.
+inline char *write_fixed_digits(char *p, std::uint64_t value, int digits)
+{
+    int i = digits;
+    for (; i >= 2; i -= 2) {
+        std::memcpy(p + i - 2, decimal_detail::pairs + 2 * (value % 100), 2);
+        value /= 100;
+    }
+    if (i)
+        p[0] = static_cast<char>('0' + value % 10);
+    return p + digits;
+}
+
 // `value` at `p` (room for 20 digits); returns the new end.
 inline char *write_decimal(char *p, std::uint64_t value)
 {
