@@ -212,6 +212,14 @@ TEST_CASE("top board: listeners beyond the limit are counted as not kept")
     CHECK(v.events == 3);
 }
 
+TEST_CASE("top board: a row names the service of its port as /etc/services does")
+{
+    auto ssh = row_from_event(listen_on(22, 1, "0.0.0.0", "sshd"));
+    CHECK(ssh->service == "ssh");
+    CHECK(ssh->protocol == "tcp");
+    CHECK(row_from_event(listen_on(40999, 2))->service.empty());
+}
+
 TEST_CASE("top board: sorted by exposure (all interfaces first) then port - or by any column")
 {
     ListenerBoard board;

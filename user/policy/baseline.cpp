@@ -13,7 +13,6 @@
 
 #include "pipeline/event_text.hpp"
 #include "policy/policy.hpp"
-#include "util/service_names.hpp"
 #include "pipeline/socket_facts.hpp"
 #include "util/text_escape.hpp"
 
@@ -66,12 +65,13 @@ std::string literal_glob(const std::string &text)
 
 BaselineRule rule_of(const Event &e, const BaselineOptions &options)
 {
-    const SocketModel &s = model_of(e).socket;
-    const TaskModel &t = model_of(e).task;
+    const EventModel &m = model_of(e);
+    const SocketModel &s = m.socket;
+    const TaskModel &t = m.task;
     BaselineRule r;
     r.protocol = std::string(s.transport);
     r.port = s.port;
-    r.service = system_service_names().name_of(s.port, r.protocol);
+    r.service = std::string(s.service);
     switch (s.exposure) {
     case Exposure::Loopback: r.exposure = "loopback"; break;
     case Exposure::AllInterfaces: r.exposure = "all-interfaces"; break;

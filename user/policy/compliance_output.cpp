@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "pipeline/event_text.hpp"
-#include "util/service_names.hpp"
 #include "pipeline/socket_facts.hpp"
 #include "util/text_escape.hpp"
 
@@ -12,11 +11,6 @@ namespace tl {
 namespace {
 
 constexpr const char *row_format = "{:<10} {:<8} {:<24} {:<5} {:<22} {:>5} {:<12} {:>7} {:<16} {}\n";
-
-std::string service_of(const SocketModel &s)
-{
-    return system_service_names().name_of(s.port, s.transport);
-}
 
 std::string exposure_text(const SocketModel &s)
 {
@@ -71,7 +65,7 @@ std::string compliance_table(const ComplianceReport &report)
         }
         const SocketModel &s = model_of(*f.listener).socket;
         const TaskModel &t = f.listener->model.task;
-        std::string service = service_of(s);
+        const std::string_view service = s.service;
         std::string detail = exposure_text(s) + "; seen in " + f.seen;
         if (f.closed)
             detail += ", closed during the watch";
@@ -99,7 +93,7 @@ nlohmann::json compliance_json(const ComplianceReport &report)
             const SocketModel &s = model_of(e).socket;
             const TaskModel &t = e.model.task;
             j["server"] = {{"ip", s.local.text()}, {"port", s.port}};
-            j["service"] = service_of(s);
+            j["service"] = s.service;
             j["network"] = {{"transport", s.transport}, {"type", s.family_name}};
             j["process"] = {{"pid", t.pid},
                             {"name", to_valid_utf8(c_field(t.comm, sizeof t.comm))},

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "pipeline/event_text.hpp"
-#include "util/service_names.hpp"
 #include "util/text_escape.hpp"
 
 namespace tl::top {
@@ -67,14 +66,15 @@ std::uint64_t socket_key(const SocketModel &s)
 
 std::shared_ptr<ListenerRow> row_from_event(const Event &event)
 {
-    const SocketModel &s = model_of(event).socket;
-    const TaskModel &t = model_of(event).task;
+    const EventModel &m = model_of(event);
+    const SocketModel &s = m.socket;
+    const TaskModel &t = m.task;
     auto row = std::make_shared<ListenerRow>();
     row->key = socket_key(s);
     row->protocol = std::string(s.transport);
     row->address = std::string(s.local.text());
     row->port = s.port;
-    row->service = escape_for_terminal(system_service_names().name_of(s.port, row->protocol));
+    row->service = escape_for_terminal(s.service);
     row->exposure = s.exposure;
     row->process = escape_for_terminal(c_field(t.comm, sizeof t.comm));
     row->pid = t.pid;
