@@ -121,3 +121,12 @@ TEST_CASE("a socket no visible process holds is reported with the socket's owner
     CHECK(doc["server"]["port"] == 5353);
     CHECK(doc["trace_listen"]["dual_stack"] == true);
 }
+
+TEST_CASE("a task model goes back into the kernel's layout unchanged - as the owner map of listeners older than the tracer needs it")
+{
+    const tl_event record = listen_record(22);
+    const TaskModel task(record.task);
+    const tl_task back = task.kernel_record();
+    CHECK(test::model_facts(EventModel(back)) == test::model_facts(EventModel(record.task)));
+    CHECK(std::memcmp(&back, &record.task, sizeof back) == 0);
+}

@@ -90,6 +90,28 @@ TaskModel::TaskModel(const tl_task &captured)
                 texts_size);
 }
 
+tl_task TaskModel::kernel_record() const
+{
+    tl_task t{};
+    t.start_ns = start_ns;
+    t.parent_start_ns = parent_start_ns;
+    t.cgroup_id = cgroup_id;
+    t.pid = pid;
+    t.tid = tid;
+    t.ppid = ppid;
+    t.uid = uid;
+    t.gid = gid;
+    t.loginuid = loginuid;
+    t.sessionid = sessionid;
+    t.pidns = pidns;
+    t.mntns = mntns;
+    t.args_len = args_len;
+    t.flags = flags;
+    std::memcpy(reinterpret_cast<char *>(&t) + offsetof(tl_task, comm),
+                reinterpret_cast<const char *>(this) + offsetof(TaskModel, comm), texts_size);
+    return t;
+}
+
 void complete_model(EventModel &m)
 {
     SocketModel &s = m.socket;

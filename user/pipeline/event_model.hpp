@@ -83,6 +83,8 @@ struct TaskModel {
     TaskModel() { std::memset(texts_start(), 0, texts_size); }
     // The kernel's capture, as it is (the texts written once, not zeroed first).
     explicit TaskModel(const tl_task &captured);
+    // Back in the kernel's layout (for a kernel map).
+    tl_task kernel_record() const;
 
     std::uint64_t start_ns = 0;        // CLOCK_MONOTONIC ns (the kernel's task start_time)
     std::uint64_t parent_start_ns = 0;

@@ -6,7 +6,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -53,31 +52,6 @@ std::unordered_map<std::uint64_t, UniqueFd> borrow_sockets(std::uint32_t pid)
     return out;
 }
 
-// The kernel's owner map holds what a listen would have recorded: the task
-// without its arguments.
-tl_task kernel_owner_record(const TaskModel &t)
-{
-    tl_task owner{};
-    owner.start_ns = t.start_ns;
-    owner.parent_start_ns = t.parent_start_ns;
-    owner.cgroup_id = t.cgroup_id;
-    owner.pid = t.pid;
-    owner.tid = t.tid;
-    owner.ppid = t.ppid;
-    owner.uid = t.uid;
-    owner.gid = t.gid;
-    owner.loginuid = t.loginuid;
-    owner.sessionid = t.sessionid;
-    owner.pidns = t.pidns;
-    owner.mntns = t.mntns;
-    owner.flags = t.flags & ~TL_TASK_FROM_SOCKET;
-    std::memcpy(owner.comm, t.comm, sizeof owner.comm);
-    std::memcpy(owner.parent_comm, t.parent_comm, sizeof owner.parent_comm);
-    std::memcpy(owner.exe, t.exe, sizeof owner.exe);
-    std::memcpy(owner.cgroup_name, t.cgroup_name, sizeof owner.cgroup_name);
-    return owner;
-}
-
 } // namespace
 
 SeedResult seed_listener_owners(KernelTracer &kernel, const std::vector<Event> &snapshot)
@@ -93,7 +67,10 @@ SeedResult seed_listener_owners(KernelTracer &kernel, const std::vector<Event> &
         if (fresh)
             it->second = borrow_sockets(t.pid);
         auto fd = it->second.find(s.cookie);
-        tl_task owner = kernel_owner_record(t);
+        // The owner map keeps what a listen records: the task without its
+        // arguments (the map's value ends before them).
+        tl_task owner = t.kernel_record();
+        owner.flags &= ~TL_TASK_FROM_SOCKET;
         if (kernel.seed_listener_owner(s.cookie, owner, fd == it->second.end() ? -1 : fd->second.get())) {
             ++result.listeners;
             result.marked += fd != it->second.end();
