@@ -444,9 +444,9 @@ std::string table_detail(const Event &event)
 
 void TableFormat::write_event(std::string &out, const Event &e) const
 {
-    const EventModel &model = model_of(e);
-    const TaskModel &t = model.task;
-    const SocketModel &m = model.socket;
+    const EventModel &m = model_of(e);
+    const TaskModel &t = m.task;
+    const SocketModel &s = m.socket;
     const bool color = style_.color;
     Row row(out);
     row.local_time(e.wall_time_ns, style_.dates);
@@ -465,13 +465,13 @@ void TableFormat::write_event(std::string &out, const Event &e) const
         row.cell(std::string_view(e.container->id).substr(0, 12), 12);
     else
         row.ascii<12>("-");
-    row.ascii<5>(m.transport);
-    row.ascii<15>(m.local.text());
-    row.number<5>(m.port);
-    if (color && m.exposure == Exposure::AllInterfaces)
-        row.cell(exposure_name(m.exposure), 14, Align::Left, &exposed_colour());
+    row.ascii<5>(s.transport);
+    row.ascii<15>(s.local.text());
+    row.number<5>(s.port);
+    if (color && s.exposure == Exposure::AllInterfaces)
+        row.cell(exposure_name(s.exposure), 14, Align::Left, &exposed_colour());
     else
-        row.ascii<14>(exposure_name(m.exposure));
+        row.ascii<14>(exposure_name(s.exposure));
     if (color && e.verdict && e.verdict->verdict != "expected") {
         thread_local std::string detail; // reused, never shrinks
         detail.clear();
