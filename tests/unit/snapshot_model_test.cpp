@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "golden/golden_events.hpp"
 #include "pipeline/event_decode.hpp"
 #include "snapshot/socket_snapshot.hpp"
 #include "support/event_models.hpp"
@@ -18,32 +19,13 @@ namespace {
 
 constexpr std::uint8_t tcp_listen = 10; // TCP_LISTEN
 
+// The golden set's TCP record on 0.0.0.0:port (nginx's task), listening
+// with a backlog and SO_REUSEADDR.
 tl_event listen_record(std::uint16_t port)
 {
-    tl_event r{};
-    r.kind = TL_EVENT_LISTEN;
-    r.hook = TL_HOOK_SYSCALL_TP;
-    tl_sock &s = r.sock;
-    s.cookie = 77;
-    s.netns = 4026531840u;
-    s.family = AF_INET;
-    s.protocol = IPPROTO_TCP;
-    s.type = SOCK_STREAM;
-    s.port = port;
-    s.backlog = 511;
-    s.options = TL_OPT_REUSEADDR;
-    tl_task &t = r.task;
-    t.pid = t.tid = 321;
-    t.ppid = 1;
-    t.uid = 33;
-    t.loginuid = UINT32_MAX;
-    t.sessionid = UINT32_MAX;
-    t.cgroup_id = 4321;
-    std::strcpy(t.comm, "sshd");
-    std::strcpy(t.exe, "sshd");
-    std::strcpy(t.cgroup_name, "ssh.service");
-    std::memcpy(t.args, "sshd\0-D", 7);
-    t.args_len = 7;
+    tl_event r = golden::base_record(TL_EVENT_LISTEN, port);
+    r.sock.backlog = 511;
+    r.sock.options = TL_OPT_REUSEADDR;
     return r;
 }
 
@@ -60,7 +42,7 @@ TEST_CASE("a socket the snapshot found has the model a ring-buffer event of it h
     d.protocol = IPPROTO_TCP;
     d.state = tcp_listen;
     d.port = 22;
-    d.cookie = 77;
+    d.cookie = record.sock.cookie;
     d.backlog = 511;
     d.options = TL_OPT_REUSEADDR;
     const TaskModel holder(record.task);
@@ -78,13 +60,13 @@ TEST_CASE("a socket the snapshot found has the model a ring-buffer event of it h
     CHECK(a.old_state == tcp_listen);
     CHECK(a.new_state == tcp_listen);
     CHECK(found.model.hook == "snapshot");
-    CHECK(test::model_facts(found.model).find("names sshd") != std::string::npos);
+    CHECK(test::model_facts(found.model).find("names nginx") != std::string::npos);
 
     // What a SIEM reads of the socket and its process is the same, but the action.
     auto existing_doc = ecs_document(found), live_doc = ecs_document(*live);
     for (const char *field : {"server", "process", "network", "user"})
         CHECK(existing_doc[field] == live_doc[field]);
-    CHECK(existing_doc["trace_listen"]["socket_cookie"] == 77);
+    CHECK(existing_doc["trace_listen"]["socket_cookie"] == record.sock.cookie);
     CHECK(existing_doc["trace_listen"]["backlog"] == 511);
     CHECK(existing_doc["trace_listen"]["options"] == live_doc["trace_listen"]["options"]);
     CHECK(existing_doc["event"]["action"] == "socket-existing");
